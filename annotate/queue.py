@@ -1,0 +1,186 @@
+"""The annotation queue: least-annotated item first, k annotators per item, per-annotator caps.
+
+Over-assignment is prevented twice: PostgreSQL rows are claimed with SELECT ... FOR UPDATE SKIP LOCKED so
+concurrent annotators take different items without waiting, and the partial unique index on
+(item, slot) rejects a k+1-th live assignment on any database (SQLite serialises writers instead).
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from annotate.models import Assignment, Item, Response, Study, log_event
+
+_CLAIM_ATTEMPTS = 8
+
+
+class QueueError(Exception):
+    """A request the queue must refuse; `status` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 409):
+        super().__init__(message)
+        self.status = status
+
+
+def release_expired(study: Study, now=None) -> int:
+    """Expire unsubmitted assignments past their deadline, freeing their slots for other annotators."""
+    now = now or timezone.now()
+    released = 0
+    stale = list(
+        Assignment.objects.filter(
+            study=study, status=Assignment.Status.ACTIVE, expires_at__lt=now
+        ).values_list("pk", "item_id")
+    )
+    for pk, item_id in stale:
+        with transaction.atomic():
+            # Conditional update: a concurrent submit that got there first wins.
+            if Assignment.objects.filter(pk=pk, status=Assignment.Status.ACTIVE).update(
+                status=Assignment.Status.EXPIRED
+            ):
+                Item.objects.filter(pk=item_id).update(n_assigned=F("n_assigned") - 1)
+                released += 1
+    return released
+
+
+def _taken_slots(item_id: int) -> set[int]:
+    return set(
+        Assignment.objects.filter(item_id=item_id)
+        .exclude(status=Assignment.Status.EXPIRED)
+        .values_list("slot", flat=True)
+    )
+
+
+def next_assignment(study: Study, user, now=None) -> Assignment | None:
+    """The annotator's current assignment, or a newly claimed one, or None when nothing is left for them."""
+    now = now or timezone.now()
+    current = (
+        Assignment.objects.filter(
+            study=study, annotator=user, status=Assignment.Status.ACTIVE, expires_at__gte=now
+        )
+        .select_related("item")
+        .order_by("served_at")
+        .first()
+    )
+    if current:
+        return current
+    release_expired(study, now)
+    if study.max_items_per_annotator is not None:
+        done_or_active = (
+            Assignment.objects.filter(study=study, annotator=user)
+            .exclude(status=Assignment.Status.EXPIRED)
+            .count()
+        )
+        if done_or_active >= study.max_items_per_annotator:
+            return None
+
+    k = study.annotations_per_item
+    for _ in range(_CLAIM_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                candidates = (
+                    Item.objects.filter(study=study, n_assigned__lt=k)
+                    .exclude(assignments__annotator=user)
+                    .order_by("n_assigned", "id")
+                )
+                if connection.vendor == "postgresql":
+                    candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+                item = candidates.first()
+                if item is None:
+                    return None
+                free = sorted(set(range(k)) - _taken_slots(item.pk))
+                if not free:
+                    continue
+                assignment = Assignment.objects.create(
+                    study=study,
+                    item=item,
+                    annotator=user,
+                    slot=free[0],
+                    served_at=now,
+                    expires_at=now + timedelta(seconds=study.assignment_timeout_s),
+                )
+                Item.objects.filter(pk=item.pk).update(n_assigned=F("n_assigned") + 1)
+                assignment.item = item
+                return assignment
+        except IntegrityError:
+            # Another annotator took the same slot (or this user raced themselves); try the next item.
+            continue
+    raise QueueError("The queue is busy; please retry.", status=503)
+
+
+@dataclass
+class Submission:
+    response: Response
+    created: bool
+
+
+def submit(
+    assignment_id: int,
+    user,
+    answer,
+    *,
+    round: int = 0,
+    displayed_order=None,
+    active_time_ms: int | None = None,
+    served_at=None,
+    client: dict | None = None,
+    finish: bool = True,
+) -> Submission:
+    """Record an answer exactly once. A retry of the same (assignment, round) returns the stored response."""
+    item_id = (
+        Assignment.objects.filter(pk=assignment_id, annotator_id=user.pk).values_list("item_id", flat=True).first()
+    )
+    if item_id is None:
+        raise QueueError("No such assignment.", status=404)
+    with transaction.atomic():
+        # Lock the item before the assignment, the same order the claim uses, so the two cannot deadlock.
+        Item.objects.select_for_update().filter(pk=item_id).first()
+        assignment = Assignment.objects.select_for_update().select_related("item", "study").get(pk=assignment_id)
+        existing = Response.objects.filter(assignment=assignment, round=round).first()
+        if existing:
+            return Submission(existing, created=False)
+        if assignment.status == Assignment.Status.DONE:
+            raise QueueError("This assignment is already complete.", status=409)
+        if assignment.status == Assignment.Status.EXPIRED:
+            _reclaim(assignment)
+        response = Response.objects.create(
+            study=assignment.study,
+            item=assignment.item,
+            assignment=assignment,
+            annotator=user,
+            round=round,
+            answer=answer,
+            displayed_order=displayed_order or [],
+            served_at=served_at or assignment.served_at,
+            active_time_ms=active_time_ms,
+            client=client or {},
+        )
+        if finish:
+            complete(assignment)
+        return Submission(response, created=True)
+
+
+def complete(assignment: Assignment) -> None:
+    """Mark an assignment done (inside the caller's transaction)."""
+    assignment.status = Assignment.Status.DONE
+    assignment.completed_at = timezone.now()
+    assignment.save(update_fields=["status", "completed_at", "state"])
+    Item.objects.filter(pk=assignment.item_id).update(n_done=F("n_done") + 1)
+    log_event("assignment.done", actor=assignment.annotator, study=assignment.study, obj=assignment)
+
+
+def _reclaim(assignment: Assignment) -> None:
+    """A late submission for an expired assignment counts only if its slot is still free."""
+    if assignment.slot in _taken_slots(assignment.item_id):
+        raise QueueError("This assignment expired and its slot was given to another annotator.", status=409)
+    try:
+        with transaction.atomic():
+            assignment.status = Assignment.Status.ACTIVE
+            assignment.save(update_fields=["status"])
+    except IntegrityError:
+        raise QueueError(
+            "This assignment expired and its slot was given to another annotator.", status=409
+        ) from None
+    Item.objects.filter(pk=assignment.item_id).update(n_assigned=F("n_assigned") + 1)

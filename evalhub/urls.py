@@ -1,0 +1,9 @@
+from django.urls import path
+
+from evalhub import views
+
+urlpatterns = [
+    path("", views.run_list, name="run-list"),
+    path("new/", views.run_new, name="run-new"),
+    path("<int:pk>/", views.run_detail, name="run-detail"),
+]

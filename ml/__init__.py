@@ -1,0 +1,1 @@
+"""Framework-free research code. Nothing under ml/ imports Django, Celery or the web apps."""

@@ -1,0 +1,40 @@
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.factories import AdminFactory, ResearcherFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolated_var(settings, tmp_path):
+    # Artifacts and models from one test never leak into another, or into the developer's var/.
+    settings.ARTIFACT_ROOT = tmp_path / "artifacts"
+    settings.MODEL_ROOT = tmp_path / "models"
+
+
+@pytest.fixture
+def admin_user(db):
+    return AdminFactory()
+
+
+@pytest.fixture
+def researcher(db):
+    return ResearcherFactory()
+
+
+@pytest.fixture
+def annotator(db):
+    return UserFactory()
+
+
+def api_client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def api_client():
+    return api_client_for
