@@ -136,6 +136,9 @@ class Response(models.Model):
             models.UniqueConstraint(fields=["assignment", "round"], name="response_once_per_round")
         ]
 
+    def __str__(self) -> str:
+        return f"response {self.pk} to {self.item} by {self.annotator}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ImmutableError("Responses are immutable.")
