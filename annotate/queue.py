@@ -5,6 +5,7 @@ concurrent annotators take different items without waiting, and the partial uniq
 (item, slot) rejects a k+1-th live assignment on any database (SQLite serialises writers instead).
 """
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,6 +16,10 @@ from django.utils import timezone
 from annotate.models import Assignment, Item, Response, Study, log_event
 
 _CLAIM_ATTEMPTS = 8
+# Sweeping for expired assignments on every claim is wasted work under load; once every few seconds per
+# study is plenty, and a claim that finds nothing always sweeps first.
+_SWEEP_EVERY_S = 5.0
+_last_sweep: dict[int, float] = {}
 
 
 class QueueError(Exception):
@@ -66,7 +71,9 @@ def next_assignment(study: Study, user, now=None) -> Assignment | None:
     )
     if current:
         return current
-    release_expired(study, now)
+    if time.monotonic() - _last_sweep.get(study.pk, -_SWEEP_EVERY_S) >= _SWEEP_EVERY_S:
+        _last_sweep[study.pk] = time.monotonic()
+        release_expired(study, now)
     if study.max_items_per_annotator is not None:
         done_or_active = (
             Assignment.objects.filter(study=study, annotator=user)
@@ -89,8 +96,11 @@ def next_assignment(study: Study, user, now=None) -> Assignment | None:
                     candidates = candidates.select_for_update(skip_locked=True, of=("self",))
                 item = candidates.first()
                 if item is None:
+                    if release_expired(study, now):
+                        continue
                     return None
-                free = sorted(set(range(k)) - _taken_slots(item.pk))
+                # With no live assignment the first slot is free; only look when some are taken.
+                free = [0] if item.n_assigned == 0 else sorted(set(range(k)) - _taken_slots(item.pk))
                 if not free:
                     continue
                 assignment = Assignment.objects.create(
@@ -129,15 +139,17 @@ def submit(
     finish: bool = True,
 ) -> Submission:
     """Record an answer exactly once. A retry of the same (assignment, round) returns the stored response."""
-    item_id = (
-        Assignment.objects.filter(pk=assignment_id, annotator_id=user.pk).values_list("item_id", flat=True).first()
-    )
-    if item_id is None:
-        raise QueueError("No such assignment.", status=404)
     with transaction.atomic():
-        # Lock the item before the assignment, the same order the claim uses, so the two cannot deadlock.
-        Item.objects.select_for_update().filter(pk=item_id).first()
-        assignment = Assignment.objects.select_for_update().select_related("item", "study").get(pk=assignment_id)
+        # One statement locks the assignment and its item (item first in spirit: the claim only ever
+        # locks items), so a submit and a claim cannot deadlock.
+        assignment = (
+            Assignment.objects.select_for_update(of=("self", "item"))
+            .select_related("item", "study")
+            .filter(pk=assignment_id, annotator_id=user.pk)
+            .first()
+        )
+        if assignment is None:
+            raise QueueError("No such assignment.", status=404)
         existing = Response.objects.filter(assignment=assignment, round=round).first()
         if existing:
             return Submission(existing, created=False)
@@ -158,17 +170,17 @@ def submit(
             client=client or {},
         )
         if finish:
-            complete(assignment)
+            complete(assignment, actor=user)
         return Submission(response, created=True)
 
 
-def complete(assignment: Assignment) -> None:
+def complete(assignment: Assignment, actor=None) -> None:
     """Mark an assignment done (inside the caller's transaction)."""
     assignment.status = Assignment.Status.DONE
     assignment.completed_at = timezone.now()
     assignment.save(update_fields=["status", "completed_at", "state"])
     Item.objects.filter(pk=assignment.item_id).update(n_done=F("n_done") + 1)
-    log_event("assignment.done", actor=assignment.annotator, study=assignment.study, obj=assignment)
+    log_event("assignment.done", actor=actor or assignment.annotator, study=assignment.study, obj=assignment)
 
 
 def _reclaim(assignment: Assignment) -> None:

@@ -1,5 +1,8 @@
 """Submitting and scoping runs: the one path the form, the API and the CLI all take."""
 
+from pathlib import Path
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
@@ -43,3 +46,24 @@ def visible_artifacts(user) -> QuerySet:
 def visible_checkpoints(user) -> QuerySet:
     # Every signed-in user may pick a registered model (to play against or rate); paths are not secrets.
     return ModelCheckpoint.objects.all() if user.is_authenticated else ModelCheckpoint.objects.none()
+
+
+def artifact_file(artifact: Artifact) -> Path | None:
+    """The artifact's file, if it is a regular file under ARTIFACT_ROOT; None otherwise.
+
+    Artifact paths come from experiment code, so never serve anything outside the artifact root.
+    """
+    root = Path(settings.ARTIFACT_ROOT).resolve()
+    path = (root / artifact.path).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return path
+
+
+def artifact_listing(artifact: Artifact, limit: int = 50) -> list[str]:
+    """Relative names of the files inside a directory artifact (a checkpoint), for display."""
+    root = Path(settings.ARTIFACT_ROOT).resolve()
+    path = (root / artifact.path).resolve()
+    if not path.is_relative_to(root) or not path.is_dir():
+        return []
+    return sorted(str(f.relative_to(path)) for f in path.rglob("*") if f.is_file())[:limit]

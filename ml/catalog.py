@@ -32,3 +32,19 @@ register(
         queue="gpu",
     )
 )
+
+register(
+    Experiment(
+        name="testing.count",
+        title="Count (test experiment)",
+        description="Counts to `steps`, reporting progress each step; writes a metrics JSON and a PNG plot. "
+        "Cheap, for testing workers, pages and the API.",
+        params=(
+            Param("steps", int, 10, "How many steps to count.", min=1, max=100_000),
+            Param("sleep_s", float, 0.0, "Seconds to sleep at each step.", min=0.0, max=60.0),
+            Param("fail_at", int, -1, "Raise an error at this step; -1 never fails.", min=-1),
+        ),
+        entry="ml.testing:count",
+        queue="cpu",
+    )
+)

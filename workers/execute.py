@@ -11,7 +11,7 @@ from django.db import transaction
 
 from evalhub.models import Artifact, ModelCheckpoint, Run
 from ml import experiments
-from ml.experiments import ArtifactOut, Cancelled, ParamError
+from ml.experiments import ArtifactOut, Cancelled, ParamError, ProgressFn
 from workers.lifecycle import RunReporter, claim, finish
 
 log = logging.getLogger(__name__)
@@ -59,12 +59,15 @@ def store_artifacts(run: Run, outputs: list[ArtifactOut]) -> None:
                 )
 
 
-def execute_run(run_id: int, worker: str) -> str:
-    """Run one experiment to completion. Returns the final status (or 'skipped' if not ours to run)."""
+def execute_run(run_id: int, worker: str, echo: ProgressFn | None = None) -> str:
+    """Run one experiment to completion. Returns the final status (or 'skipped' if not ours to run).
+
+    `echo`, if given, also receives every progress report (the CLI draws its progress bar with it).
+    """
     run = claim(run_id, worker)
     if run is None:
         return "skipped"
-    reporter = RunReporter(run.pk)
+    reporter = RunReporter(run.pk, echo=echo)
     try:
         experiment = experiments.get(run.kind)
         params = experiment.validate(run.params)

@@ -11,12 +11,12 @@ from collections import deque
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from evalhub.models import Run
-from ml.experiments import Cancelled
+from ml.experiments import Cancelled, ProgressFn
 
 log = logging.getLogger(__name__)
 LOG_TAIL_LINES = 60
@@ -88,7 +88,13 @@ def reap_stale_runs(enqueue=None) -> list[int]:
     enqueue = enqueue or enqueue_run
     reaped = []
     for run in Run.objects.filter(status=Run.Status.RUNNING, heartbeat_at__lt=stale_before()):
-        if run.attempts >= settings.ASSAY_MAX_RUN_ATTEMPTS:
+        if run.cancel_requested:
+            # Its owner asked it to stop and its worker is gone: re-queueing it would leave it queued
+            # forever, because claim() never takes a run with a cancel request.
+            done = Run.objects.filter(
+                pk=run.pk, status=Run.Status.RUNNING, heartbeat_at__lt=stale_before()
+            ).update(status=Run.Status.CANCELLED, finished_at=timezone.now(), message="Cancelled.")
+        elif run.attempts >= settings.ASSAY_MAX_RUN_ATTEMPTS:
             done = Run.objects.filter(
                 pk=run.pk, status=Run.Status.RUNNING, heartbeat_at__lt=stale_before()
             ).update(
@@ -116,8 +122,9 @@ class RunReporter:
     checks for a cancel request so a run stops at its next report.
     """
 
-    def __init__(self, run_id: int, min_interval_s: float = 0.5):
+    def __init__(self, run_id: int, min_interval_s: float = 0.5, echo: ProgressFn | None = None):
         self.run_id = run_id
+        self.echo = echo
         self.min_interval_s = min_interval_s
         self.lines: deque[str] = deque(maxlen=LOG_TAIL_LINES)
         self._last_write = 0.0
@@ -140,13 +147,16 @@ class RunReporter:
                     heartbeat_at=timezone.now()
                 )
         finally:
-            close_old_connections()
+            # This thread's own connection: close it, or every run leaks one (CONN_MAX_AGE keeps it open).
+            connection.close()
 
     def log(self, line: str) -> None:
         self.lines.append(f"{timezone.now():%H:%M:%S} {line}")
 
     def __call__(self, fraction: float, message: str = "") -> None:
         fraction = min(max(float(fraction), 0.0), 1.0)
+        if self.echo is not None:
+            self.echo(fraction, message)
         if message and message != self._last_message:
             self.log(message)
             self._last_message = message

@@ -5,6 +5,7 @@ import uuid
 
 from celery import shared_task
 from django.db import OperationalError, transaction
+from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from evalhub.models import Run
@@ -35,7 +36,9 @@ def enqueue_run(run_id: int, queue: str) -> str:
         except BrokerError as exc:
             # The run stays visible as failed, never silently stuck in the queue.
             Run.objects.filter(pk=run_id, status=Run.Status.QUEUED).update(
-                status=Run.Status.FAILED, error=f"Could not reach the task broker: {exc}"
+                status=Run.Status.FAILED,
+                finished_at=timezone.now(),
+                error=f"Could not reach the task broker: {exc}",
             )
 
     transaction.on_commit(send)
