@@ -119,6 +119,12 @@ class ExperimentSerializer(serializers.Serializer):
 
 class ModelCheckpointSerializer(serializers.ModelSerializer):
     exists = serializers.BooleanField(read_only=True)
+    metadata = serializers.JSONField(required=False, default=dict)
+
+    def validate_metadata(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Must be a JSON object.")
+        return value
 
     class Meta:
         model = ModelCheckpoint

@@ -6,6 +6,12 @@ from tests.factories import AdminFactory, ResearcherFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The real hasher is deliberately slow; tests log in hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _isolated_var(settings, tmp_path):
     # Artifacts and models from one test never leak into another, or into the developer's var/.
     settings.ARTIFACT_ROOT = tmp_path / "artifacts"
