@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from webapp.broker import filesystem_transport_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -169,17 +171,8 @@ SPECTACULAR_SETTINGS = {
 
 # Celery: embedded default is kombu's filesystem transport, so `make run` needs no broker server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-_broker_dir = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed", "control"):
-        (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_transport_options(VAR_DIR)
 else:
     # Redis re-delivers an unacknowledged message after this long; longer than any run's hard limit.
     CELERY_BROKER_TRANSPORT_OPTIONS = {

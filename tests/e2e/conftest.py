@@ -15,6 +15,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from webapp.broker import filesystem_transport_options
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -105,21 +107,11 @@ def celery_worker_process(tmp_path, settings):
         ASSAY_HEARTBEAT_S="1",
     )
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    queue_dir = var / "broker" / "queue"
-    processed = var / "broker" / "processed"
-    queue_dir.mkdir(parents=True)
-    processed.mkdir(parents=True)
-
     # Point this process's publisher at the same folders.
     old_options = dict(celery_app.conf.broker_transport_options or {})
     old_url = celery_app.conf.broker_url
     celery_app.conf.broker_url = "filesystem://"
-    celery_app.conf.broker_transport_options = {
-        "data_folder_in": str(queue_dir),
-        "data_folder_out": str(queue_dir),
-        "processed_folder": str(processed),
-        "store_processed": False,
-    }
+    celery_app.conf.broker_transport_options = filesystem_transport_options(var)
     _drop_broker_pools(celery_app)
 
     celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"

@@ -23,6 +23,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from webapp.broker import filesystem_transport_options
+
 REPO = Path(__file__).resolve().parents[2]
 TMP = Path(tempfile.mkdtemp(prefix="assay-integration-"))
 WORKER_VAR = TMP / "var"
@@ -32,14 +34,8 @@ HEARTBEAT_S, STALE_RUN_S = 1, 3
 if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(TMP / "test.sqlite3")
 if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed"):
-        (WORKER_VAR / "broker" / sub).mkdir(parents=True, exist_ok=True)
     # Mutated in place: the Celery app's config reads this same dict.
-    settings.CELERY_BROKER_TRANSPORT_OPTIONS.update(
-        data_folder_in=str(WORKER_VAR / "broker" / "queue"),
-        data_folder_out=str(WORKER_VAR / "broker" / "queue"),
-        processed_folder=str(WORKER_VAR / "broker" / "processed"),
-    )
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS.update(filesystem_transport_options(WORKER_VAR))
 
 
 def database_url() -> str:
