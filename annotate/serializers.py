@@ -1,0 +1,149 @@
+"""API serializers. Annotators never see gold answers or the other annotators of a study."""
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from annotate.models import Assignment, Item, Response, Study
+from annotate.roles import managed_studies
+
+
+class StudySerializer(serializers.ModelSerializer):
+    owner = serializers.PrimaryKeyRelatedField(read_only=True)
+    annotators = serializers.PrimaryKeyRelatedField(
+        many=True,
+        required=False,
+        queryset=get_user_model().objects.all(),
+        help_text="User ids of the enrolled annotators. Non-managers see only themselves.",
+    )
+
+    class Meta:
+        model = Study
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "description",
+            "owner",
+            "annotators",
+            "annotations_per_item",
+            "max_items_per_annotator",
+            "assignment_timeout_s",
+            "config",
+            "is_active",
+            "created_at",
+        ]
+        read_only_fields = ["owner", "created_at"]
+        extra_kwargs = {"annotations_per_item": {"min_value": 1}, "assignment_timeout_s": {"min_value": 1}}
+
+    def validate_config(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Must be a JSON object.")
+        choices = value.get("choices")
+        if choices is not None and not isinstance(choices, list):
+            raise serializers.ValidationError("choices must be a list.")
+        return value
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None:
+            return data
+        if "_managed_ids" not in self.context:
+            # Once per request, not per study: a list would otherwise ask for the user's role per row.
+            self.context["_managed_ids"] = set(managed_studies(request.user).values_list("pk", flat=True))
+        if instance.pk not in self.context["_managed_ids"]:
+            # Annotators need not know who else is enrolled.
+            data["annotators"] = [pk for pk in data["annotators"] if pk == request.user.pk]
+        return data
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Item
+        fields = [
+            "id",
+            "study",
+            "external_id",
+            "payload",
+            "is_gold",
+            "gold_answer",
+            "n_assigned",
+            "n_done",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ItemImportProblemSerializer(serializers.Serializer):
+    line = serializers.IntegerField(allow_null=True, help_text="1-based line (or record) number.")
+    message = serializers.CharField()
+
+
+class ItemImportErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = ItemImportProblemSerializer(many=True)
+
+
+class ItemImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="A .jsonl or .csv file, UTF-8.")
+
+
+class ItemImportResultSerializer(serializers.Serializer):
+    imported = serializers.IntegerField()
+
+
+class AnnotatorItemSerializer(serializers.ModelSerializer):
+    """What an annotator is shown of an item: no gold flag, no gold answer."""
+
+    class Meta:
+        model = Item
+        fields = ["id", "external_id", "payload"]
+        read_only_fields = fields
+
+
+class NextAssignmentSerializer(serializers.ModelSerializer):
+    assignment = serializers.IntegerField(source="pk", read_only=True)
+    item = AnnotatorItemSerializer(read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = ["assignment", "study", "item", "status", "served_at", "expires_at", "state"]
+        read_only_fields = fields
+
+
+class ResponseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Response
+        fields = [
+            "id",
+            "study",
+            "item",
+            "assignment",
+            "annotator",
+            "round",
+            "answer",
+            "displayed_order",
+            "served_at",
+            "submitted_at",
+            "active_time_ms",
+            "client",
+        ]
+        read_only_fields = fields
+
+
+@extend_schema_field(OpenApiTypes.ANY)
+class AnyJSONField(serializers.JSONField):
+    pass
+
+
+class SubmitSerializer(serializers.Serializer):
+    assignment = serializers.IntegerField(min_value=1)
+    answer = AnyJSONField(help_text="The answer, any JSON value but null.")
+    round = serializers.IntegerField(min_value=0, max_value=32767, default=0)
+    displayed_order = serializers.ListField(child=AnyJSONField(), required=False, default=list)
+    active_time_ms = serializers.IntegerField(
+        min_value=0, max_value=2**31 - 1, required=False, allow_null=True
+    )
+    client = serializers.DictField(child=AnyJSONField(), required=False, default=dict)
