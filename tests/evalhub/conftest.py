@@ -18,4 +18,3 @@ def client_for():
         return client
 
     return make
-

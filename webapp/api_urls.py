@@ -1,0 +1,11 @@
+"""One router for the whole API, so /api/ lists every resource. Each app registers its own viewsets."""
+
+from rest_framework.routers import DefaultRouter
+
+from annotate import api_urls as annotate_api
+from evalhub import api_urls as evalhub_api
+
+router = DefaultRouter()
+annotate_api.register(router)
+evalhub_api.register(router)
+urlpatterns = router.urls
