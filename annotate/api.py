@@ -32,7 +32,7 @@ from annotate.serializers import (
     StudySerializer,
     SubmitSerializer,
 )
-from annotate.services import can_annotate, visible_responses
+from annotate.services import annotatable_study, visible_responses
 
 FORMAT_PARAM = OpenApiParameter(
     "format", str, OpenApiParameter.QUERY, enum=list(exporting.FORMATS), default="jsonl", required=False
@@ -133,8 +133,10 @@ class StudyViewSet(viewsets.ModelViewSet):
     )
     @action(detail=True, methods=["get", "post"], url_path="next")
     def next(self, request, pk=None, **kwargs):
-        study = self.get_object()
-        if not can_annotate(request.user, study):
+        study = annotatable_study(request.user, pk)
+        if study is None:
+            # Tell an annotator who can see the study why; hide studies they cannot see at all.
+            get_object_or_404(self.get_queryset(), pk=pk)
             raise PermissionDenied("You are not enrolled in this study.")
         if not study.is_active:
             raise queue.QueueError("This study is closed.", status=409)

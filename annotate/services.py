@@ -17,6 +17,15 @@ def can_annotate(user, study: Study) -> bool:
     return user.is_authenticated and (is_enrolled(user, study) or can_manage(user, study))
 
 
+def annotatable_study(user, pk) -> Study | None:
+    """The study if this user may work its queue (enrolled, its owner, or an admin): one query, no
+    role lookup, because this sits on the annotation hot path."""
+    studies = Study.objects.filter(pk=pk)
+    if not user.is_superuser:
+        studies = studies.filter(Q(annotators=user) | Q(owner=user)).distinct()
+    return studies.first()
+
+
 def visible_responses(user) -> QuerySet:
     """Admins: all; researchers: responses in their studies plus their own; annotators: their own."""
     role = role_of(user)

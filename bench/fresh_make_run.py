@@ -68,9 +68,11 @@ def main() -> None:
                 break
             time.sleep(1)
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
         try:
+            os.killpg(proc.pid, signal.SIGINT)
             proc.wait(timeout=30)
+        except ProcessLookupError:
+            pass  # make already exited (it failed: see the log)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         if not args.keep:
