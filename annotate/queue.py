@@ -150,9 +150,11 @@ def submit(
         )
         if assignment is None:
             raise QueueError("No such assignment.", status=404)
-        existing = Response.objects.filter(assignment=assignment, round=round).first()
-        if existing:
-            return Submission(existing, created=False)
+        # An active single-round assignment cannot have a response yet: skip the look-up on the hot path.
+        if assignment.status != Assignment.Status.ACTIVE or round > 0 or not finish:
+            existing = Response.objects.filter(assignment=assignment, round=round).first()
+            if existing:
+                return Submission(existing, created=False)
         if assignment.status == Assignment.Status.DONE:
             raise QueueError("This assignment is already complete.", status=409)
         if assignment.status == Assignment.Status.EXPIRED:
