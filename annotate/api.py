@@ -20,6 +20,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response as APIResponse
 
 from annotate import exporting, importing, queue
+from annotate.interfaces import has_own_submit
 from annotate.models import Item, Response, Study, log_event
 from annotate.roles import ADMIN, RESEARCHER, can_manage, role_of, visible_studies
 from annotate.serializers import (
@@ -138,6 +139,9 @@ class StudyViewSet(viewsets.ModelViewSet):
             # Tell an annotator who can see the study why; hide studies they cannot see at all.
             get_object_or_404(self.get_queryset(), pk=pk)
             raise PermissionDenied("You are not enrolled in this study.")
+        if has_own_submit(study.kind):
+            # Such items carry what the annotator must not see (APEL's candidate programs).
+            raise queue.QueueError(f"{study.kind} studies are served through that interface's own API.")
         if not study.is_active:
             raise queue.QueueError("This study is closed.", status=409)
         assignment = queue.next_assignment(study, request.user)
@@ -280,6 +284,7 @@ class ResponseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             displayed_order=data["displayed_order"],
             active_time_ms=data.get("active_time_ms"),
             client=data["client"],
+            generic=True,
         )
         return APIResponse(
             ResponseSerializer(submission.response).data,

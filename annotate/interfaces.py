@@ -19,16 +19,32 @@ from django.http import HttpRequest, HttpResponse
 InterfaceView = Callable[[HttpRequest, "object"], HttpResponse]
 
 _registry: dict[str, InterfaceView] = {}
+# Kinds whose answers go through their own service (e.g. APEL's multi-round sessions), never the generic
+# POST /api/responses/, which would bypass their bookkeeping.
+_own_submit: set[str] = set()
 _discovered = False
 
 
-def register_interface(kind: str, view: InterfaceView) -> None:
-    """Make `view(request, study)` the annotate page for studies of this kind (the last registration wins)."""
+def register_interface(kind: str, view: InterfaceView, *, own_submit: bool = False) -> None:
+    """Make `view(request, study)` the annotate page for studies of this kind (the last registration wins).
+
+    own_submit: the interface records responses itself; the generic submit endpoint refuses its studies.
+    """
     _registry[kind] = view
+    if own_submit:
+        _own_submit.add(kind)
+    else:
+        _own_submit.discard(kind)
+
+
+def has_own_submit(kind: str) -> bool:
+    autodiscover()
+    return kind in _own_submit
 
 
 def unregister_interface(kind: str) -> None:
     _registry.pop(kind, None)
+    _own_submit.discard(kind)
 
 
 def autodiscover() -> None:

@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from annotate.interfaces import has_own_submit
 from annotate.models import Assignment, Item, Response, Study, log_event
 
 _CLAIM_ATTEMPTS = 8
@@ -194,6 +195,7 @@ def submit(
     served_at=None,
     client: dict | None = None,
     finish: bool = True,
+    generic: bool = False,
 ) -> Submission:
     """Record an answer exactly once. A retry of the same (assignment, round) returns the stored response."""
     with transaction.atomic():
@@ -207,6 +209,10 @@ def submit(
         )
         if assignment is None:
             raise QueueError("No such assignment.", status=404)
+        if generic and has_own_submit(assignment.study.kind):
+            raise QueueError(
+                f"Answers to {assignment.study.kind} studies go through that interface's own API."
+            )
         # An active single-round assignment cannot have a response yet: skip the look-up on the hot path.
         if assignment.status != Assignment.Status.ACTIVE or round > 0 or not finish:
             existing = Response.objects.filter(assignment=assignment, round=round).first()

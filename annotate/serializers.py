@@ -109,7 +109,8 @@ class NextAssignmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Assignment
-        fields = ["assignment", "study", "item", "status", "served_at", "expires_at", "state"]
+        # `state` stays on the server: for some interfaces it holds what the annotator must not see.
+        fields = ["assignment", "study", "item", "status", "served_at", "expires_at"]
         read_only_fields = fields
 
 
