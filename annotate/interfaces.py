@@ -42,6 +42,11 @@ def has_own_submit(kind: str) -> bool:
     return kind in _own_submit
 
 
+def own_submit_kinds() -> set[str]:
+    autodiscover()
+    return set(_own_submit)
+
+
 def unregister_interface(kind: str) -> None:
     _registry.pop(kind, None)
     _own_submit.discard(kind)

@@ -13,8 +13,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from annotate.interfaces import has_own_submit
-from annotate.models import Assignment, Item, Response, Study, log_event
+from annotate.interfaces import has_own_submit, own_submit_kinds
+from annotate.models import Assignment, Event, Item, Response, Study, log_event
 
 _CLAIM_ATTEMPTS = 8
 # Sweeping for expired assignments on every claim is wasted work under load; once every few seconds per
@@ -198,6 +198,13 @@ def submit(
     generic: bool = False,
 ) -> Submission:
     """Record an answer exactly once. A retry of the same (assignment, round) returns the stored response."""
+    if finish and round == 0 and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        refused = sorted(own_submit_kinds()) if generic else []
+        response = _submit_in_one_statement(
+            assignment_id, user, answer, displayed_order, active_time_ms, served_at, client, refused
+        )
+        if response is not None:
+            return Submission(response, created=True)
     with transaction.atomic():
         # One statement locks the assignment and its item (item first in spirit: the claim only ever
         # locks items), so a submit and a claim cannot deadlock.
@@ -237,6 +244,85 @@ def submit(
         if finish:
             complete(assignment, actor=user)
         return Submission(response, created=True)
+
+
+_SUBMIT_SQL = """
+WITH done AS (
+    UPDATE {assignment} AS a SET status = 'done', completed_at = %(now)s
+    FROM {study} AS s
+    WHERE a.id = %(assignment)s AND a.annotator_id = %(user)s AND a.status = 'active'
+      AND s.id = a.study_id AND NOT (s.kind = ANY(%(refused)s))
+    RETURNING a.id, a.item_id, a.study_id, a.served_at
+), made AS (
+    INSERT INTO {response} (study_id, item_id, assignment_id, annotator_id, round, answer, displayed_order,
+                            served_at, submitted_at, active_time_ms, client)
+    SELECT done.study_id, done.item_id, done.id, %(user)s, 0, %(answer)s, %(order)s,
+           COALESCE(%(served)s, done.served_at), %(now)s, %(active)s, %(client)s
+    FROM done
+    RETURNING id, study_id, item_id, served_at
+), counted AS (
+    UPDATE {item} SET n_done = {item}.n_done + 1 FROM done WHERE {item}.id = done.item_id
+), logged AS (
+    INSERT INTO {event} (created_at, actor_id, study_id, verb, object_type, object_id, data)
+    SELECT %(now)s, %(user)s, done.study_id, 'assignment.done', 'assignment', done.id::text, '{{}}'::jsonb
+    FROM done
+)
+SELECT id, study_id, item_id, served_at FROM made
+"""
+
+
+def _submit_in_one_statement(
+    assignment_id, user, answer, displayed_order, active_time_ms, served_at, client, refused
+) -> Response | None:
+    """PostgreSQL fast path for the common case, an active single-round assignment: complete it, store the
+    response, count it and log it in one statement (one round trip, its own transaction). Anything else
+    (a retry, an expired or unknown assignment, a refused kind) returns None for the general path."""
+    from psycopg.types.json import Jsonb
+
+    now = timezone.now()
+    sql = _SUBMIT_SQL.format(
+        assignment=Assignment._meta.db_table,
+        study=Study._meta.db_table,
+        response=Response._meta.db_table,
+        item=Item._meta.db_table,
+        event=Event._meta.db_table,
+    )
+    params = {
+        "now": now,
+        "assignment": assignment_id,
+        "user": user.pk,
+        "refused": refused,
+        "answer": Jsonb(answer),
+        "order": Jsonb(displayed_order or []),
+        "served": served_at,
+        "active": active_time_ms,
+        "client": Jsonb(client or {}),
+    }
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    except IntegrityError:
+        return None
+    if row is None:
+        return None
+    pk, study_id, item_id, row_served_at = row
+    response = Response(
+        study_id=study_id,
+        item_id=item_id,
+        assignment_id=assignment_id,
+        annotator=user,
+        round=0,
+        answer=answer,
+        displayed_order=displayed_order or [],
+        served_at=row_served_at,
+        submitted_at=now,
+        active_time_ms=active_time_ms,
+        client=client or {},
+    )
+    response.pk = pk  # set after construction: Response.save() refuses rows that already have a pk
+    response._state.adding = False
+    return response
 
 
 def complete(assignment: Assignment, actor=None) -> None:

@@ -146,3 +146,27 @@ def test_claim_outside_a_transaction_returns_the_item_payload():
     assert a.item.payload == {"text": "hello"} and a.item.external_id == item.external_id
     assert Assignment.objects.get(pk=a.pk).annotator_id == user.pk
     assert next_assignment(study, UserFactory()) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_submit_outside_a_transaction_records_counts_and_logs_once():
+    # Outside a transaction PostgreSQL takes the one-statement submit; the outcome must be the same.
+    from annotate.models import Event, Item
+
+    study = StudyFactory()
+    ItemFactory(study=study)
+    user, stranger = UserFactory(), UserFactory()
+    a = next_assignment(study, user)
+    with pytest.raises(QueueError) as err:
+        submit(a.pk, stranger, {"v": 0})
+    assert err.value.status == 404
+    first = submit(a.pk, user, {"v": 1}, displayed_order=["b", "a"], active_time_ms=1200)
+    again = submit(a.pk, user, {"v": 1})
+    assert first.created and not again.created and again.response.pk == first.response.pk
+    stored = Response.objects.get()
+    assert (stored.answer, stored.displayed_order, stored.active_time_ms) == ({"v": 1}, ["b", "a"], 1200)
+    assert stored.served_at == a.served_at
+    a.refresh_from_db()
+    assert a.status == Assignment.Status.DONE and a.completed_at is not None
+    assert Item.objects.get().n_done == 1
+    assert Event.objects.filter(verb="assignment.done", object_id=str(a.pk)).count() == 1
