@@ -96,3 +96,23 @@ def write_db(path: Path, ddl: str = DDL, rows: dict | None = None) -> Path:
     conn.commit()
     conn.close()
     return path
+
+
+def tiny_lm_dir(path: Path, prompt_text: str) -> Path:
+    """Save a random, untrained tiny GPT-2 with a character tokenizer covering `prompt_text`."""
+    import torch
+
+    from ml.lm.models import tiny_gpt2
+    from ml.lm.tokenizers import char_tokenizer
+
+    tokenizer = char_tokenizer([prompt_text + " count(*) FROM singer WHERE age > 30;"])
+    torch.manual_seed(0)
+    ids = dict(
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    model = tiny_gpt2(len(tokenizer), n_layer=1, n_embd=16, n_head=2, block_size=1024, **ids)
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path

@@ -4,8 +4,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from apel_testing import tiny_lm_dir
 
-from ml.apel.bench import Settings, expected_calibration_error, run_benchmark
+from ml.apel.bench import Settings, expected_calibration_error, rank_weights, run_benchmark
+from ml.apel.lm_candidates import build_prompt
+from ml.apel.schema import schema_from_sqlite
 
 KEYS = {
     "n", "coverage", "prior_top1_acc", "posterior_top1_acc", "mean_rounds", "mean_rows_shown",
@@ -40,3 +43,20 @@ def test_expected_calibration_error():
         0.05
     )
     assert expected_calibration_error([], []) == 0.0
+
+
+def test_parser_mode_samples_candidates_and_reports_failures(spider_dir, tmp_path):
+    pytest.importorskip("torch")
+    schema = schema_from_sqlite(spider_dir / "database" / "concerts" / "concerts.sqlite")
+    model_dir = tiny_lm_dir(tmp_path / "lm", build_prompt(schema, "x"))
+    summary = run_benchmark(spider_dir, limit=2, settings=Settings(parser=str(model_dir), candidates=3))
+    assert set(summary) == KEYS
+    # An untrained model writes no valid SQL: every item is counted as a failure, not a crash.
+    assert summary["n"] + sum(summary["failures"].values()) == 2
+
+
+def test_simulated_prior_is_calibrated_at_the_top():
+    w = rank_weights(4, 0.6)
+    assert w[0] == pytest.approx(0.6) and sum(w) == pytest.approx(1.0)
+    assert w[1] == pytest.approx(2 * w[2]) == pytest.approx(4 * w[3])
+    assert rank_weights(4, 0.0)[0] == pytest.approx(0.25) and rank_weights(1, 0.6) == [1.0]

@@ -1,4 +1,5 @@
 import pytest
+from apel_testing import tiny_lm_dir
 
 from ml.apel.lm_candidates import build_prompt, count_samples, extract_sql
 
@@ -24,23 +25,12 @@ def test_samples_are_cut_and_counted():
 
 
 def test_sampling_from_a_local_model_directory(schema, tmp_path):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     pytest.importorskip("transformers")
     from ml.apel.lm_candidates import sample_candidates
-    from ml.lm.models import tiny_gpt2
-    from ml.lm.tokenizers import char_tokenizer
 
-    text = build_prompt(schema, "How many singers?") + " count(*) FROM singer WHERE age > 30;"
-    tokenizer = char_tokenizer([text])
-    torch.manual_seed(0)
-    model = tiny_gpt2(len(tokenizer), n_layer=1, n_embd=16, n_head=2, block_size=1024,
-                      bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-                      pad_token_id=tokenizer.pad_token_id)  # fmt: skip
-    model.save_pretrained(tmp_path / "lm")
-    tokenizer.save_pretrained(tmp_path / "lm")
-    pairs = sample_candidates(tmp_path / "lm", schema, "How many singers?", n=6, max_new_tokens=12, seed=0)
+    model_dir = tiny_lm_dir(tmp_path / "lm", build_prompt(schema, "How many singers?"))
+    pairs = sample_candidates(model_dir, schema, "How many singers?", n=6, max_new_tokens=12, seed=0)
     assert pairs and sum(w for _, w in pairs) <= 6
     assert all(sql.startswith("SELECT") and w >= 1 for sql, w in pairs)
-    assert pairs == sample_candidates(
-        tmp_path / "lm", schema, "How many singers?", n=6, max_new_tokens=12, seed=0
-    )
+    assert pairs == sample_candidates(model_dir, schema, "How many singers?", n=6, max_new_tokens=12, seed=0)

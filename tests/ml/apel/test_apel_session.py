@@ -44,6 +44,10 @@ def test_the_loop_finds_the_gold_program(schema, original_db):
     assert [c.sql for c in session.candidates][0] == CANDIDATES[1][0]  # heaviest first
     assert first.info_gain > 0.05 and not first.tie
     assert session.next_question() == first  # asked again until answered
+    shown = session.next_question()
+    shown.options.reverse()  # the caller shuffles for display; the session's own state must not move
+    shown.options[0].rows.clear()
+    assert session.next_question() == first
     run(session, annotator)
     assert session.done and session.stop_reason == "confident"
     assert session.label == GOLD and session.confidence >= 0.95
