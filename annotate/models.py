@@ -185,3 +185,6 @@ def log_event(verb: str, *, actor=None, study=None, obj=None, **data) -> Event:
         object_id=str(obj.pk) if obj is not None else "",
         data=data,
     )
+
+
+from annotate.apel.models import ApelDatabase, ApelLabel  # noqa: E402,F401
