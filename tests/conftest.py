@@ -9,6 +9,8 @@ from tests.factories import AdminFactory, ResearcherFactory, UserFactory
 def _fast_passwords(settings):
     # The real hasher is deliberately slow; tests log in hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests change users and tokens under the API's feet; tests/test_auth.py covers the token memory.
+    settings.TOKEN_CACHE_S = 0
 
 
 @pytest.fixture(autouse=True)
