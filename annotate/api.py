@@ -32,6 +32,8 @@ from annotate.serializers import (
     ResponseSerializer,
     StudySerializer,
     SubmitSerializer,
+    next_assignment_data,
+    response_data,
 )
 from annotate.services import annotatable_study, visible_responses
 
@@ -147,7 +149,7 @@ class StudyViewSet(viewsets.ModelViewSet):
         assignment = queue.next_assignment(study, request.user)
         if assignment is None:
             return APIResponse(status=status.HTTP_204_NO_CONTENT)
-        return APIResponse(NextAssignmentSerializer(assignment).data)
+        return APIResponse(next_assignment_data(assignment))
 
     @extend_schema(
         summary="Export the study's responses (owner/admin)",
@@ -287,6 +289,6 @@ class ResponseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             generic=True,
         )
         return APIResponse(
-            ResponseSerializer(submission.response).data,
+            response_data(submission.response),
             status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK,
         )

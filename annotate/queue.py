@@ -62,6 +62,18 @@ def _taken_slots(item_id: int) -> set[int]:
 def next_assignment(study: Study, user, now=None) -> Assignment | None:
     """The annotator's current assignment, or a newly claimed one, or None when nothing is left for them."""
     now = now or timezone.now()
+    if time.monotonic() - _last_sweep.get(study.pk, -_SWEEP_EVERY_S) >= _SWEEP_EVERY_S:
+        _last_sweep[study.pk] = time.monotonic()
+        release_expired(study, now)
+    fast = (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and study.max_items_per_annotator is None
+    )
+    if fast:
+        claimed = _resume_or_claim_in_one_statement(study, user, now)
+        if claimed is not None:
+            return claimed
     current = (
         Assignment.objects.filter(
             study=study, annotator=user, status=Assignment.Status.ACTIVE, expires_at__gte=now
@@ -72,9 +84,6 @@ def next_assignment(study: Study, user, now=None) -> Assignment | None:
     )
     if current:
         return current
-    if time.monotonic() - _last_sweep.get(study.pk, -_SWEEP_EVERY_S) >= _SWEEP_EVERY_S:
-        _last_sweep[study.pk] = time.monotonic()
-        release_expired(study, now)
     if study.max_items_per_annotator is not None:
         done_or_active = (
             Assignment.objects.filter(study=study, annotator=user)
@@ -85,10 +94,6 @@ def next_assignment(study: Study, user, now=None) -> Assignment | None:
             return None
 
     k = study.annotations_per_item
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        claimed = _claim_in_one_statement(study, user, now)
-        if claimed is not None:
-            return claimed
     for _ in range(_CLAIM_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -126,31 +131,42 @@ def next_assignment(study: Study, user, now=None) -> Assignment | None:
 
 
 _CLAIM_SQL = """
-WITH picked AS (
+WITH current AS (
+    SELECT a.id, a.item_id, a.slot, a.served_at, a.expires_at FROM {assignment} a
+    WHERE a.study_id = %(study)s AND a.annotator_id = %(user)s AND a.status = 'active'
+      AND a.expires_at >= %(now)s
+    ORDER BY a.served_at
+    LIMIT 1
+), picked AS (
     SELECT i.id, i.n_assigned FROM {item} i
-    WHERE i.study_id = %(study)s AND i.n_assigned < %(k)s
+    WHERE NOT EXISTS (SELECT 1 FROM current)
+      AND i.study_id = %(study)s AND i.n_assigned < %(k)s
       AND NOT EXISTS (SELECT 1 FROM {assignment} a WHERE a.item_id = i.id AND a.annotator_id = %(user)s)
     ORDER BY i.n_assigned, i.id
     LIMIT 1
     FOR UPDATE SKIP LOCKED
 ), bumped AS (
     UPDATE {item} SET n_assigned = {item}.n_assigned + 1 FROM picked WHERE {item}.id = picked.id
-    RETURNING {item}.id, {item}.external_id, {item}.payload, picked.n_assigned AS slot
+    RETURNING {item}.id, picked.n_assigned AS slot
 ), made AS (
     INSERT INTO {assignment} (study_id, item_id, annotator_id, slot, status, served_at, expires_at, state)
     SELECT %(study)s, bumped.id, %(user)s, bumped.slot, 'active', %(now)s, %(expires)s, '{{}}'::jsonb
     FROM bumped
-    RETURNING id, item_id
+    RETURNING id, item_id, slot, served_at, expires_at
 )
-SELECT made.id, made.item_id, bumped.external_id, bumped.payload, bumped.slot FROM made JOIN bumped ON true
+SELECT m.id, m.item_id, i.external_id, i.payload, m.slot, m.served_at, m.expires_at, m.resumed
+FROM (SELECT *, false AS resumed FROM made UNION ALL SELECT *, true FROM current) m
+JOIN {item} i ON i.id = m.item_id
 """
 
 
-def _claim_in_one_statement(study: Study, user, now) -> Assignment | None:
-    """PostgreSQL fast path: pick, count and insert in one statement (one round trip, its own transaction).
+def _resume_or_claim_in_one_statement(study: Study, user, now) -> Assignment | None:
+    """PostgreSQL fast path, one round trip in its own transaction: the annotator's open assignment if
+    there is one, else pick, count and insert a new one.
 
     It takes slot = live assignments so far, which is free unless an expired assignment left a gap; then
-    the unique index refuses it and the general path below, which looks for the gap, takes over.
+    the unique index refuses it and the general path, which looks for the gap, takes over. None also
+    when nothing is left, which the general path confirms after sweeping expired assignments.
     """
     expires = now + timedelta(seconds=study.assignment_timeout_s)
     sql = _CLAIM_SQL.format(item=Item._meta.db_table, assignment=Assignment._meta.db_table)
@@ -169,13 +185,18 @@ def _claim_in_one_statement(study: Study, user, now) -> Assignment | None:
         return None
     if row is None:
         return None
-    pk, item_id, external_id, payload, slot = row
+    pk, item_id, external_id, payload, slot, served_at, expires_at, resumed = row
+    if resumed:
+        # An open assignment may carry interface state between rounds: read it whole.
+        return Assignment.objects.select_related("item").get(pk=pk)
     # Django reads jsonb as text and decodes it in the field, so do the same here.
     payload = Item._meta.get_field("payload").from_db_value(payload, None, connection)
     item = Item(pk=item_id, study=study, external_id=external_id, payload=payload)
-    return Assignment(
-        pk=pk, study=study, item=item, annotator=user, slot=slot, served_at=now, expires_at=expires, state={}
+    assignment = Assignment(
+        pk=pk, study=study, item=item, annotator=user, slot=slot, served_at=served_at, expires_at=expires_at
     )
+    assignment._state.adding = False
+    return assignment
 
 
 @dataclass

@@ -103,6 +103,46 @@ class AnnotatorItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def next_assignment_data(assignment: Assignment) -> dict:
+    """NextAssignmentSerializer's output, built directly: this answers every annotator's every item, and
+    a ModelSerializer rebuilds its fields on each call."""
+    item = assignment.item
+    return {
+        "assignment": assignment.pk,
+        "study": assignment.study_id,
+        "item": {"id": item.pk, "external_id": item.external_id, "payload": item.payload},
+        "status": assignment.status,
+        "served_at": _iso(assignment.served_at),
+        "expires_at": _iso(assignment.expires_at),
+    }
+
+
+def response_data(response: Response) -> dict:
+    """ResponseSerializer's output, built directly for the submit hot path (see next_assignment_data)."""
+    return {
+        "id": response.pk,
+        "study": response.study_id,
+        "item": response.item_id,
+        "assignment": response.assignment_id,
+        "annotator": response.annotator_id,
+        "round": response.round,
+        "answer": response.answer,
+        "displayed_order": response.displayed_order,
+        "served_at": _iso(response.served_at),
+        "submitted_at": _iso(response.submitted_at),
+        "active_time_ms": response.active_time_ms,
+        "client": response.client,
+    }
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def _iso(value) -> str | None:
+    # The same text the serializers' DateTimeField writes.
+    return _DATETIME.to_representation(value) if value is not None else None
+
+
 class NextAssignmentSerializer(serializers.ModelSerializer):
     assignment = serializers.IntegerField(source="pk", read_only=True)
     item = AnnotatorItemSerializer(read_only=True)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from annotate.models import Assignment, Item, Response, Study
 from annotate.roles import ADMIN, can_manage, managed_studies, role_of
@@ -22,7 +22,8 @@ def annotatable_study(user, pk) -> Study | None:
     role lookup, because this sits on the annotation hot path."""
     studies = Study.objects.filter(pk=pk)
     if not user.is_superuser:
-        studies = studies.filter(Q(annotators=user) | Q(owner=user)).distinct()
+        enrolled = Study.annotators.through.objects.filter(study_id=OuterRef("pk"), user_id=user.pk)
+        studies = studies.filter(Q(owner=user) | Exists(enrolled))
     return studies.first()
 
 

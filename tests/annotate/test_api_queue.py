@@ -129,3 +129,23 @@ def test_items_list_and_filter_for_owner(setup):
     data = client.get(f"/api/studies/{study.pk}/items/").data
     assert data["count"] == 2 and "gold_answer" in data["results"][0]
     assert client.get(f"/api/studies/{study.pk}/items/?external_id={items[0].external_id}").data["count"] == 1
+
+
+def test_hot_path_outputs_match_their_documented_serializers(db):
+    # next/submit build their JSON directly for speed; the schema documents the serializers.
+    from annotate.queue import next_assignment, submit
+    from annotate.serializers import (
+        NextAssignmentSerializer,
+        ResponseSerializer,
+        next_assignment_data,
+        response_data,
+    )
+    from tests.factories import ItemFactory, StudyFactory, UserFactory
+
+    study = StudyFactory()
+    ItemFactory(study=study, payload={"text": "x"})
+    user = UserFactory()
+    assignment = next_assignment(study, user)
+    assert next_assignment_data(assignment) == dict(NextAssignmentSerializer(assignment).data)
+    response = submit(assignment.pk, user, {"v": 1}, active_time_ms=5).response
+    assert response_data(response) == dict(ResponseSerializer(response).data)

@@ -170,3 +170,15 @@ def test_submit_outside_a_transaction_records_counts_and_logs_once():
     assert a.status == Assignment.Status.DONE and a.completed_at is not None
     assert Item.objects.get().n_done == 1
     assert Event.objects.filter(verb="assignment.done", object_id=str(a.pk)).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_resuming_outside_a_transaction_returns_the_stored_state():
+    study = StudyFactory()
+    ItemFactory.create_batch(2, study=study)
+    user = UserFactory()
+    first = next_assignment(study, user)
+    Assignment.objects.filter(pk=first.pk).update(state={"round": 2})
+    again = next_assignment(study, user)
+    assert again.pk == first.pk and again.state == {"round": 2}
+    assert Assignment.objects.filter(annotator=user).count() == 1
