@@ -48,3 +48,53 @@ register(
         queue="cpu",
     )
 )
+
+register(
+    Experiment(
+        name="apel.propose_candidates",
+        title="APEL: propose candidate SQL with a local LM",
+        description="Sample candidate programs for every question of a Spider-format folder from a local "
+        "causal LM, and write them as an utterances JSONL that an APEL study imports.",
+        params=(
+            Param(
+                "spider_dir", str, "", "Folder with dev.json, tables.json, database/; empty: the demo set."
+            ),
+            Param("model", str, "var/models/smollm2-135m-instruct", "A local causal LM directory."),
+            Param("limit", int, 20, "How many questions (0: all).", min=0),
+            Param("candidates", int, 8, "Candidates kept per question.", min=1, max=32),
+            Param("seed", int, 0, "Random seed.", min=0),
+        ),
+        entry="ml.apel.experiments:propose_candidates",
+        queue="gpu",
+    )
+)
+
+register(
+    Experiment(
+        name="apel.simulate",
+        title="APEL: simulated annotation benchmark",
+        description="Run the APEL loop with a simulated annotator on a Spider-format folder, under a simulated "
+        "seed-parser prior; reports accuracy, rounds, rows shown, latency and calibration.",
+        params=(
+            Param(
+                "spider_dir", str, "", "Folder with dev.json, tables.json, database/; empty: the demo set."
+            ),
+            Param("limit", int, 0, "How many questions (0: all).", min=0),
+            Param("eps", float, 0.1, "The simulated annotator's error rate.", min=0.0, max=0.5),
+            Param(
+                "prior_top1",
+                float,
+                0.6,
+                "How often the simulated parser ranks the gold first.",
+                min=0.0,
+                max=1.0,
+            ),
+            Param("candidates", int, 8, "Candidates per question.", min=2, max=32),
+            Param("tau", float, 0.9, "Stop when a program's posterior reaches this.", min=0.5, max=1.0),
+            Param("max_rounds", int, 5, "At most this many databases per question.", min=1, max=20),
+            Param("row_budget", int, 16, "At most this many rows per database.", min=2, max=100),
+            Param("seed", int, 0, "Random seed.", min=0),
+        ),
+        entry="ml.apel.experiments:simulate",
+    )
+)

@@ -100,7 +100,7 @@ def rank_weights(n: int, top1: float) -> list[float]:
     return [top] + [(1 - top) * t / sum(tail) for t in tail]
 
 
-def _lm_prior(
+def lm_prior(
     gold: str, question: str, schema: Schema, original: Database, settings: Settings, seed: int
 ) -> tuple[CandidateSet, bool]:
     from ml.apel.lm_candidates import sample_candidates
@@ -125,7 +125,7 @@ def run_item(
     rng = random.Random(f"bench:{seed}")
     original = read_database(str(db_path), schema)
     if settings.parser:
-        cset, covered = _lm_prior(gold, example.get("question", ""), schema, original, settings, seed)
+        cset, covered = lm_prior(gold, example.get("question", ""), schema, original, settings, seed)
     else:
         cset, covered = _simulated_prior(gold, schema, original, settings, rng, seed)
     if not cset.candidates:
@@ -204,7 +204,7 @@ def summarize(results: list[ItemResult], failures: dict[str, int]) -> dict[str, 
 
 
 def run_benchmark(spider_dir: str | Path, *, limit: int | None = None, settings: Settings | None = None,
-                  log: Any = None) -> dict[str, Any]:  # fmt: skip
+                  log: Any = None, progress: Any = None) -> dict[str, Any]:  # fmt: skip
     """Run the loop on every example (or the first `limit`) and return the summary figures."""
     settings = settings or Settings()
     root = Path(spider_dir)
@@ -227,6 +227,8 @@ def run_benchmark(spider_dir: str | Path, *, limit: int | None = None, settings:
             failures[reason] = failures.get(reason, 0) + 1
             continue
         results.append(res)
+        if progress is not None:  # progress(done, total), e.g. an experiment's report callback
+            progress(i + 1, len(examples))
         if log is not None:
             mark = "ok " if res.correct else "BAD"
             print(f"[{i + 1}/{len(examples)}] {mark} rounds={res.rounds} rows={res.rows} "
