@@ -21,7 +21,7 @@ def queue_lengths() -> dict[str, int | None]:
     if url.startswith("filesystem://"):
         folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
         for q in QUEUES:
-            lengths[q] = sum(1 for f in folder.glob(f"*_{q}.msg")) if folder.exists() else 0
+            lengths[q] = sum(1 for f in folder.glob(f"*.{q}.msg")) if folder.exists() else 0
         return lengths
     from webapp.celery import app
 
@@ -37,6 +37,17 @@ def queue_lengths() -> dict[str, int | None]:
     except Exception:
         lengths = {q: None for q in QUEUES}
     return lengths
+
+
+def celery_ping(timeout: float = 1.0) -> dict[str, str] | None:
+    """Workers that answer Celery's remote-control ping right now; None if the broker cannot broadcast."""
+    from webapp.celery import app
+
+    try:
+        replies = app.control.inspect(timeout=timeout).ping() or {}
+    except Exception:  # an unreachable broker must not take the dashboard down
+        return None
+    return {name: str(reply.get("ok", reply)) for name, reply in replies.items()}
 
 
 def live_workers() -> list[WorkerHeartbeat]:
@@ -60,6 +71,7 @@ def snapshot() -> dict:
     return {
         "runs_by_state": [(label, by_state.get(value, 0)) for value, label in Run.Status.choices],
         "workers": live_workers(),
+        "pinged": celery_ping(),
         "queues": queue_lengths(),
         "throughput": annotation_throughput(),
         "recent_failures": Run.objects.filter(status=Run.Status.FAILED).order_by("-finished_at")[:10],

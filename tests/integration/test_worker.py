@@ -62,3 +62,18 @@ def test_worker_trains_a_tiny_lm(start_worker):
     wait_for(lambda: fetch(run).is_finished, 90, "lm.train_tiny to finish", worker)
     assert run.status == Run.Status.SUCCEEDED, (run.error, run.log_tail)
     assert run.metrics and run.artifacts.exists()
+
+
+def test_dashboard_sees_a_live_worker(start_worker, client):
+    from tests.factories import PASSWORD, AdminFactory
+    from webapp import dashboard
+
+    worker = start_worker()
+    assert worker.name in {w.hostname for w in dashboard.live_workers()}
+    # Celery's own remote control reaches the worker over the configured broker.
+    pinged = dashboard.celery_ping(timeout=3.0)
+    assert pinged is not None and worker.name in pinged, worker.tail()
+    admin = AdminFactory()
+    client.login(username=admin.username, password=PASSWORD)
+    html = client.get("/admin/dashboard/").content.decode()
+    assert worker.name in html
