@@ -160,6 +160,17 @@ JOIN {item} i ON i.id = m.item_id
 """
 
 
+def _one_row_or_none(sql: str, params: dict):
+    """Run one of the fast-path statements. An integrity error means the fast path's guess lost a race or
+    hit a gap; the caller then takes the general path, which handles every case."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    except IntegrityError:
+        return None
+
+
 def _resume_or_claim_in_one_statement(study: Study, user, now) -> Assignment | None:
     """PostgreSQL fast path, one round trip in its own transaction: the annotator's open assignment if
     there is one, else pick, count and insert a new one.
@@ -177,12 +188,7 @@ def _resume_or_claim_in_one_statement(study: Study, user, now) -> Assignment | N
         "now": now,
         "expires": expires,
     }
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-    except IntegrityError:
-        return None
+    row = _one_row_or_none(sql, params)
     if row is None:
         return None
     pk, item_id, external_id, payload, slot, served_at, expires_at, resumed = row
@@ -319,12 +325,7 @@ def _submit_in_one_statement(
         "active": active_time_ms,
         "client": Jsonb(client or {}),
     }
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-    except IntegrityError:
-        return None
+    row = _one_row_or_none(sql, params)
     if row is None:
         return None
     pk, study_id, item_id, row_served_at = row
