@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from annotate import importing, interfaces, queue
 from annotate.models import Assignment, Study
-from annotate.roles import can_manage, managed_studies, visible_studies
+from annotate.roles import ADMIN, RESEARCHER, can_manage, managed_studies, role_of, visible_studies
 from annotate.services import annotator_progress, can_annotate, per_annotator_counts, study_progress
 
 MAX_CLIENT_JSON = 2048  # bytes of client metadata kept with a response
@@ -49,7 +49,8 @@ def study_list(request: HttpRequest) -> HttpResponse:
         }
         for s in studies
     ]
-    return render(request, "annotate/study_list.html", {"rows": rows})
+    can_create = role_of(request.user) in (ADMIN, RESEARCHER)
+    return render(request, "annotate/study_list.html", {"rows": rows, "can_create": can_create})
 
 
 def _detail_context(request: HttpRequest, study: Study) -> dict:

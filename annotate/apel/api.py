@@ -72,23 +72,18 @@ class ApelStudyViewSet(viewsets.GenericViewSet):
         form = s.ApelStudyUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        schema_kwargs = {}
         upload = data.get("schema")
         try:
-            if upload is not None:
-                raw = upload.read()
-                schema_kwargs = services.schema_kwargs_from_upload(raw, upload.name)
-            elif data.get("ddl"):
-                schema_kwargs = {"ddl": data["ddl"]}
-            study = services.create_apel_study(
+            study = services.create_from_upload(
                 request.user,
                 data["name"],
                 utterances=data["utterances"].read(),
+                schema_file=(upload.read(), upload.name) if upload is not None else None,
+                ddl=data.get("ddl") or "",
                 config=data.get("config") or None,
                 db_id=data.get("db_id", ""),
                 description=data.get("description", ""),
                 annotations_per_item=data["annotations_per_item"],
-                **schema_kwargs,
             )
         except services.ApelImportError as exc:
             return APIResponse(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)

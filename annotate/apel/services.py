@@ -414,6 +414,25 @@ def create_apel_study(
     return study
 
 
+def create_from_upload(
+    owner,
+    name: str,
+    *,
+    utterances: bytes,
+    schema_file: tuple[bytes, str] | None = None,
+    ddl: str = "",
+    **fields: Any,
+) -> Study:
+    """The API's and the web form's shared path: a schema file (SQLite, DDL or Spider tables.json, told
+    apart by content) or DDL text, plus an utterances JSONL. Raises ApelImportError."""
+    schema_kwargs: dict[str, Any] = {}  # neither given: create_apel_study says a schema is needed
+    if schema_file is not None:
+        schema_kwargs = schema_kwargs_from_upload(*schema_file)
+    elif ddl.strip():
+        schema_kwargs = {"ddl": ddl}
+    return create_apel_study(owner, name, utterances=utterances, **schema_kwargs, **fields)
+
+
 # ----- annotators' error rates
 
 

@@ -4,12 +4,12 @@ utterance list, per-utterance history and label export. Thin: parse, check permi
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from annotate import queue
 from annotate.apel import services
 from annotate.models import Item, Study, log_event
-from annotate.roles import can_manage, visible_studies
+from annotate.roles import ADMIN, RESEARCHER, can_manage, role_of, visible_studies
 from annotate.services import annotator_progress
 from annotate.views import _client_meta
 
@@ -107,3 +107,57 @@ def export_labels(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     response = StreamingHttpResponse(services.export_label_lines(study), content_type="application/x-ndjson")
     response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-apel-labels.jsonl"'
     return response
+
+
+@login_required
+def new_study(request: HttpRequest) -> HttpResponse:
+    """A researcher creates an APEL study from files in the browser (the same path as the API)."""
+    if role_of(request.user) not in (ADMIN, RESEARCHER):
+        raise PermissionDenied
+    problems, values = [], {"annotations_per_item": 2, **services.DEFAULT_CONFIG}
+    if request.method == "POST":
+        values = {**values, **request.POST.dict()}
+        schema = request.FILES.get("schema")
+        utterances = request.FILES.get("utterances")
+        try:
+            config = {
+                key: values[key] for key in ("tau", "delta", "max_rounds", "row_budget", "eps_prior", "mode")
+            }
+            study = services.create_from_upload(
+                request.user,
+                values.get("name", ""),
+                utterances=utterances.read() if utterances else b"",
+                schema_file=(schema.read(), schema.name) if schema else None,
+                ddl=values.get("ddl", ""),
+                config=_numbers(config),
+                description=values.get("description", ""),
+                annotations_per_item=_positive_int(values.get("annotations_per_item"), 2),
+            )
+        except services.ApelImportError as exc:
+            problems = exc.problems
+        else:
+            return redirect("study-detail", study.pk)
+    return render(
+        request,
+        "annotate/apel/new.html",
+        {"problems": problems, "values": values},
+        status=400 if problems else 200,
+    )
+
+
+def _numbers(raw: dict[str, str]) -> dict[str, float | int | str]:
+    # The form posts text; the service validates ranges and names the field that is wrong.
+    out: dict[str, float | int | str] = {}
+    for key, value in raw.items():
+        try:
+            out[key] = int(value) if str(value).strip().lstrip("-").isdigit() else float(value)
+        except (TypeError, ValueError):
+            out[key] = value
+    return out
+
+
+def _positive_int(raw, default: int) -> int:
+    try:
+        return max(1, min(int(raw), 1000))
+    except (TypeError, ValueError):
+        return default
