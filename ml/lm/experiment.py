@@ -14,16 +14,17 @@ BUILTIN_CORPUS = Path(__file__).with_name("data") / "tiny_corpus.jsonl"
 BPE_VOCAB_SIZE = 512
 
 
-def read_jsonl_texts(path: Path | str, field: str = "text") -> list[str]:
-    """The `field` of every record in a JSONL file; blank lines are skipped.
+def read_jsonl_records(path: Path | str, fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Every record of a JSONL file, each an object with a string value for every name in `fields`;
+    blank lines are skipped.
 
     Raises FileNotFoundError for a missing file and ValueError naming the 1-based line number
-    for a line that is not a JSON object with a string `field`.
+    for a line that is not such an object.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"dataset not found: {path}")
-    texts = []
+    records = []
     with path.open(encoding="utf-8") as f:
         for number, line in enumerate(f, start=1):
             if not line.strip():
@@ -32,12 +33,21 @@ def read_jsonl_texts(path: Path | str, field: str = "text") -> list[str]:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{path}: line {number}: invalid JSON ({exc.msg})") from None
-            if not isinstance(record, dict) or not isinstance(record.get(field), str):
-                raise ValueError(f"{path}: line {number}: expected an object with a string {field!r} field")
-            texts.append(record[field])
-    if not texts:
+            missing = [
+                k for k in fields if not isinstance(record, dict) or not isinstance(record.get(k), str)
+            ]
+            if missing:
+                wanted = ", ".join(repr(k) for k in missing)
+                raise ValueError(f"{path}: line {number}: expected an object with a string {wanted} field")
+            records.append(record)
+    if not records:
         raise ValueError(f"{path}: no records")
-    return texts
+    return records
+
+
+def read_jsonl_texts(path: Path | str, field: str = "text") -> list[str]:
+    """The `field` of every record in a JSONL file (see read_jsonl_records)."""
+    return [record[field] for record in read_jsonl_records(path, (field,))]
 
 
 def _scaled(report: ProgressFn, lo: float, hi: float) -> ProgressFn:
