@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from annotate.interfaces import has_own_submit
 from annotate.models import Item, Study, log_event
 
 MAX_PROBLEMS = 20  # enough to fix a file in one go, short enough to read
@@ -258,6 +259,11 @@ def check_duplicates(study: Study, records: list[Record]) -> None:
 
 def import_items(study: Study, records: list[Record], actor=None) -> int:
     """Write a checked batch in one transaction; returns how many items were created."""
+    if has_own_submit(study.kind):
+        # Their items are built by the interface's own import (APEL prepares candidates, rating pairs outputs).
+        raise ImportFailed(
+            [Problem(None, f"{study.get_kind_display()} studies import through their own page or API.")]
+        )
     check_duplicates(study, records)
     try:
         with transaction.atomic():

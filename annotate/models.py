@@ -12,6 +12,8 @@ class Study(models.Model):
         RATING = "rating", "Pairwise rating"
         DIALOGUE = "dialogue", "Dialogue play"
         HYPOTHESIS = "hypothesis", "Hypothesis verification"
+        # Plain labelling (choices or free text) through the generic interface and queue API.
+        LABELS = "labels", "Labels"
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)

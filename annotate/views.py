@@ -57,6 +57,7 @@ def _detail_context(request: HttpRequest, study: Study) -> dict:
     manager = can_manage(request.user, study)
     return {
         "study": study,
+        "generic_import_kinds": [kind for kind in Study.Kind.values if not interfaces.has_own_submit(kind)],
         "progress": study_progress(study),
         "mine": annotator_progress(study, request.user),
         "can_manage": manager,

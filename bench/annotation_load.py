@@ -56,7 +56,7 @@ def _setup(n_items: int, n_annotators: int, k: int) -> dict:
     owner = User.objects.create_user("bench-owner", password=PASSWORD)
     make_researcher(owner)
     study = Study.objects.create(
-        name="Load test", kind=Study.Kind.RATING, owner=owner, annotations_per_item=k
+        name="Load test", kind=Study.Kind.LABELS, owner=owner, annotations_per_item=k
     )
     Item.objects.bulk_create(
         Item(

@@ -43,7 +43,7 @@ class StudyFactory(factory.django.DjangoModelFactory):
         model = Study
 
     name = factory.Sequence(lambda n: f"Study {n}")
-    kind = Study.Kind.RATING
+    kind = Study.Kind.LABELS
     owner = factory.SubFactory(ResearcherFactory)
     annotations_per_item = 1
 

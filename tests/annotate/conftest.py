@@ -59,4 +59,5 @@ def world(db) -> World:
 def generic_only(monkeypatch):
     """Route every kind to the generic interface, whatever other interface packages have registered."""
     monkeypatch.setattr(interfaces, "_registry", {})
+    monkeypatch.setattr(interfaces, "_own_submit", set())
     monkeypatch.setattr(interfaces, "_discovered", True)

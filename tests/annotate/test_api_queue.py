@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def setup():
+def setup(generic_only):
     study = StudyFactory(annotations_per_item=1)
     items = ItemFactory.create_batch(2, study=study, is_gold=False)
     user = UserFactory()

@@ -147,3 +147,22 @@ def test_generic_endpoints_neither_leak_the_session_nor_accept_apel_answers(make
     )
     assert r.status_code == 409
     assert Response.objects.filter(assignment_id=question["assignment"]).count() == 0
+
+
+def test_generic_item_import_refuses_apel_studies(make_study, owner):
+    study = make_study()
+    before = study.items.count()
+    client = api_client_for(owner)
+    r = client.post(
+        f"/api/studies/{study.pk}/items/import/", [{"external_id": "x", "payload": {}}], format="json"
+    )
+    assert r.status_code == 400 and "own page or API" in r.json()["detail"]
+    assert study.items.count() == before
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    browser = Client()
+    browser.login(username=owner.username, password=PASSWORD)
+    html = browser.get(f"/studies/{study.pk}/").content.decode()
+    assert f"/apel/{study.pk}/utterances/" in html and "import-panel" not in html

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from annotate.rating import views
+
+urlpatterns = [
+    path("<int:pk>/stats/", views.stats_page, name="rating-stats"),
+    path("<int:pk>/export/<str:what>.<str:fmt>", views.export, name="rating-export"),
+]
