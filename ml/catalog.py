@@ -98,3 +98,21 @@ register(
         entry="ml.apel.experiments:simulate",
     )
 )
+
+register(
+    Experiment(
+        name="lm.generate_outputs",
+        title="Answer prompts with several models (for a rating study)",
+        description="Generate one output per prompt from each of several local models; the outputs.jsonl "
+        "artifact (prompt_id, prompt, model, output) is what a rating study imports.",
+        params=(
+            Param("prompts", str, "", "A JSONL file with 'prompt_id' and 'prompt' fields."),
+            Param("models", str, "", "Two or more local model directories, separated by commas."),
+            Param("max_new_tokens", int, 64, "Tokens to generate per output.", min=1, max=4096),
+            Param("temperature", float, 0.7, "Sampling temperature (0: greedy).", min=0.0, max=5.0),
+            Param("seed", int, 0, "Random seed.", min=0),
+        ),
+        entry="ml.lm.respond:generate_outputs",
+        queue="gpu",
+    )
+)
