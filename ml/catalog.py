@@ -101,6 +101,48 @@ register(
 
 register(
     Experiment(
+        name="distill.imitation",
+        title="Imitation study: style vs. knowledge (tiny)",
+        description="Fine-tune a weak and a strong base LM on a reference model's own answers (broad or "
+        "task-specific, several amounts) in a synthetic fact world; report held-out and task-topic "
+        "accuracy and a style-driven simulated crowd rater's preference vs. the reference "
+        "(Gudibande et al. 2023). Writes metrics.json, three plots and ratings.jsonl.",
+        params=(
+            Param("seeds", str, "0,1,2", "Comma-separated seeds for bases, imitation data and fine-tuning."),
+            Param("world_seed", int, 0, "Seed of the fact world and the reference model.", min=0),
+            Param("amounts", str, "16,64,256,1024", "Comma-separated imitation-set sizes (examples)."),
+            Param("entities_per_topic", int, 6, "Entities in each ordinary topic.", min=1, max=200),
+            Param("task_entities", int, 24, "Entities in the task topic.", min=1, max=1000),
+            Param("ref_layers", int, 3, "Reference model layers.", min=1, max=48),
+            Param("ref_embd", int, 96, "Reference model hidden size.", min=4, max=8192),
+            Param("ref_steps", int, 900, "Reference training steps.", min=1, max=1_000_000),
+            Param("strong_layers", int, 2, "Strong base layers.", min=1, max=48),
+            Param("strong_embd", int, 64, "Strong base hidden size.", min=4, max=8192),
+            Param("weak_layers", int, 1, "Weak base layers.", min=1, max=48),
+            Param("weak_embd", int, 48, "Weak base hidden size.", min=4, max=8192),
+            Param("base_steps", int, 1200, "Base pretraining steps.", min=1, max=1_000_000),
+            Param(
+                "ft_steps", int, 150, "Fewest fine-tuning steps per imitation model.", min=1, max=1_000_000
+            ),
+            Param(
+                "ft_max_steps",
+                int,
+                500,
+                "Most fine-tuning steps (amount / 2, clamped to [ft_steps, ft_max_steps]).",
+                min=1,
+                max=1_000_000,
+            ),
+            Param("lr", float, 3e-3, "Pretraining learning rate.", min=1e-6, max=1.0),
+            Param("ft_lr", float, 2e-3, "Imitation fine-tuning learning rate.", min=1e-6, max=1.0),
+            Param("temperature", float, 0.7, "Reference sampling temperature.", min=0.0, max=5.0),
+        ),
+        entry="ml.distill.imitation:run",
+        queue="gpu",
+    )
+)
+
+register(
+    Experiment(
         name="lm.generate_outputs",
         title="Answer prompts with several models (for a rating study)",
         description="Generate one output per prompt from each of several local models; the outputs.jsonl "

@@ -1,0 +1,1 @@
+"""Imitation (distillation) studies: a synthetic fact world, a style-driven rater, the study itself."""
