@@ -27,13 +27,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from annotate import queue
 from annotate.apel.models import ApelDatabase, ApelLabel
 from annotate.models import Assignment, Item, Response, Study, log_event
+from annotate.uploads import UploadRefused, problem
 from ml.apel.annotators import Judgement, estimate_error_rates
 from ml.apel.candidates import Candidate, CandidateSet, check_sql, prepare_candidates
 from ml.apel.canonical import canonical_sql
@@ -60,22 +60,9 @@ DEFAULT_CONFIG = {
 OTHER_MASS = 0.02  # the engine's default mass for "a right program nobody proposed"
 PRIOR_STRENGTH = 10.0  # Beta(eps_prior * 10, (1 - eps_prior) * 10): worth ten gold answers
 SQLITE_MAGIC = b"SQLite format 3\x00"
-MAX_PROBLEMS = 20
 
 
-class ApelImportError(ValidationError):
-    """The upload was refused and nothing was written; `problems` name the line of each."""
-
-    def __init__(self, problems: list[dict[str, Any]]):
-        self.problems = problems[:MAX_PROBLEMS]
-        super().__init__([p["message"] for p in self.problems])
-
-    def as_dict(self) -> dict[str, Any]:
-        first = self.problems[0]["message"]
-        return {
-            "detail": first if len(self.problems) == 1 else "Nothing was imported.",
-            "errors": self.problems,
-        }
+ApelImportError = UploadRefused  # the name this module's callers and tests use
 
 
 class ApelServiceError(Exception):
@@ -87,8 +74,7 @@ class ApelServiceError(Exception):
 
 
 def _problem(line: int | None, message: str, field: str = "utterances") -> dict[str, Any]:
-    where = f"Line {line}: " if line else ""
-    return {"field": field, "line": line, "message": f"{where}{message}"}
+    return problem(line, message, field)
 
 
 # ----- configuration

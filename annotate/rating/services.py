@@ -13,33 +13,20 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from annotate import queue
 from annotate.models import Assignment, Item, Study, log_event
+from annotate.uploads import UploadRefused, problem
 
 CHOICES = ("left", "right", "tie", "both_bad")
 FIELDS = ("prompt_id", "prompt", "model", "output")
 DEFAULT_CONFIG: dict[str, Any] = {"reference": None, "min_seconds": 3, "likert": True, "comment": False}
-MAX_PROBLEMS = 20
 MAX_COMMENT = 2000
 
 
-class RatingImportError(ValidationError):
-    """The upload was refused and nothing was written; each problem names its line."""
-
-    def __init__(self, problems: list[dict[str, Any]]):
-        self.problems = problems[:MAX_PROBLEMS]
-        super().__init__([p["message"] for p in self.problems])
-
-    def as_dict(self) -> dict[str, Any]:
-        first = self.problems[0]["message"]
-        return {
-            "detail": first if len(self.problems) == 1 else "Nothing was imported.",
-            "errors": self.problems,
-        }
+RatingImportError = UploadRefused  # the name this module's callers and tests use
 
 
 class RatingError(Exception):
@@ -51,8 +38,7 @@ class RatingError(Exception):
 
 
 def _problem(line: int | None, message: str, field: str = "outputs") -> dict[str, Any]:
-    where = f"Line {line}: " if line else ""
-    return {"field": field, "line": line, "message": f"{where}{message}"}
+    return problem(line, message, field)
 
 
 # ----- config
