@@ -8,20 +8,17 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response as APIResponse
 
 from annotate import queue
 from annotate.apel import serializers as s
 from annotate.apel import services
+from annotate.interface_api import InterfaceStudyViewSet
 from annotate.models import Item, Study, log_event
-from annotate.roles import ADMIN, RESEARCHER, can_manage, role_of, visible_studies
-from annotate.services import annotatable_study
 
 STUDY_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The APEL study's id.")
 ITEM_ID = OpenApiParameter("item_pk", int, OpenApiParameter.PATH, description="The utterance (item) id.")
@@ -36,30 +33,9 @@ def _service_error(exc: services.ApelServiceError | queue.QueueError) -> APIResp
     return APIResponse({"detail": str(exc)}, status=getattr(exc, "status", 409))
 
 
-class ApelStudyViewSet(viewsets.GenericViewSet):
-    permission_classes = [IsAuthenticated]
-    lookup_value_regex = r"\d+"
+class ApelStudyViewSet(InterfaceStudyViewSet):
+    kind = Study.Kind.APEL
     serializer_class = s.ApelQuestionSerializer  # for the schema generator; actions name their own
-    pagination_class = None
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Study.objects.none()
-        return visible_studies(self.request.user).filter(kind=Study.Kind.APEL)
-
-    def _annotatable(self, pk) -> Study:
-        study = annotatable_study(self.request.user, pk)
-        if study is None or study.kind != Study.Kind.APEL:
-            get_object_or_404(self.get_queryset(), pk=pk)
-            raise PermissionDenied("You are not enrolled in this study.")
-        return study
-
-    def _managed(self, pk) -> Study:
-        study = get_object_or_404(self.get_queryset(), pk=pk)
-        if not can_manage(self.request.user, study):
-            raise PermissionDenied("Only the study's owner or an admin may do this.")
-        return study
 
     @extend_schema(
         summary="Create an APEL study from a schema and a JSONL of utterances (all or nothing)",
@@ -67,8 +43,7 @@ class ApelStudyViewSet(viewsets.GenericViewSet):
         responses={201: s.ApelStudyCreatedSerializer, **ERRORS},
     )
     def create(self, request):
-        if role_of(request.user) not in (ADMIN, RESEARCHER):
-            raise PermissionDenied("Only researchers and admins create studies.")
+        self._require_creator()
         form = s.ApelStudyUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data

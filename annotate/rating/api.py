@@ -5,23 +5,19 @@ admin); statistics and exports need managing it (owner or admin). Raters never r
 """
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response as APIResponse
 
 from annotate import queue
+from annotate.interface_api import InterfaceStudyViewSet
 from annotate.models import Study, log_event
 from annotate.rating import serializers as s
 from annotate.rating import services, stats
-from annotate.roles import ADMIN, RESEARCHER, can_manage, role_of, visible_studies
-from annotate.services import annotatable_study
 
 STUDY_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The rating study's id.")
 ERRORS = {
@@ -31,30 +27,9 @@ ERRORS = {
 }
 
 
-class RatingStudyViewSet(viewsets.GenericViewSet):
-    permission_classes = [IsAuthenticated]
-    lookup_value_regex = r"\d+"
+class RatingStudyViewSet(InterfaceStudyViewSet):
+    kind = Study.Kind.RATING
     serializer_class = s.RatingPairSerializer  # for the schema generator; actions name their own
-    pagination_class = None
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Study.objects.none()
-        return visible_studies(self.request.user).filter(kind=Study.Kind.RATING)
-
-    def _annotatable(self, pk) -> Study:
-        study = annotatable_study(self.request.user, pk)
-        if study is None or study.kind != Study.Kind.RATING:
-            get_object_or_404(self.get_queryset(), pk=pk)
-            raise PermissionDenied("You are not enrolled in this study.")
-        return study
-
-    def _managed(self, pk) -> Study:
-        study = get_object_or_404(self.get_queryset(), pk=pk)
-        if not can_manage(self.request.user, study):
-            raise PermissionDenied("Only the study's owner or an admin may do this.")
-        return study
 
     @extend_schema(
         summary="Create a rating study from a JSONL of model outputs (all or nothing)",
@@ -62,8 +37,7 @@ class RatingStudyViewSet(viewsets.GenericViewSet):
         responses={201: s.RatingStudyCreatedSerializer, **ERRORS},
     )
     def create(self, request):
-        if role_of(request.user) not in (ADMIN, RESEARCHER):
-            raise PermissionDenied("Only researchers and admins create studies.")
+        self._require_creator()
         form = s.RatingStudyUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
