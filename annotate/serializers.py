@@ -188,3 +188,16 @@ class SubmitSerializer(serializers.Serializer):
         min_value=0, max_value=2**31 - 1, required=False, allow_null=True
     )
     client = serializers.DictField(child=AnyJSONField(), required=False, default=dict)
+
+
+class UploadProblemSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    line = serializers.IntegerField(allow_null=True)
+    message = serializers.CharField()
+
+
+class UploadErrorSerializer(serializers.Serializer):
+    """What an interface's refused import or request answers (annotate.uploads.UploadRefused.as_dict)."""
+
+    detail = serializers.CharField()
+    errors = UploadProblemSerializer(many=True, required=False)

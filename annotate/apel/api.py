@@ -19,11 +19,12 @@ from annotate.apel import serializers as s
 from annotate.apel import services
 from annotate.interface_api import InterfaceStudyViewSet
 from annotate.models import Item, Study, log_event
+from annotate.serializers import UploadErrorSerializer
 
 STUDY_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The APEL study's id.")
 ITEM_ID = OpenApiParameter("item_pk", int, OpenApiParameter.PATH, description="The utterance (item) id.")
 ERRORS = {
-    400: s.ApelErrorSerializer,
+    400: UploadErrorSerializer,
     403: OpenApiResponse(description="Not allowed."),
     404: OpenApiResponse(description="No such study."),
 }
@@ -75,7 +76,7 @@ class ApelStudyViewSet(InterfaceStudyViewSet):
     @extend_schema(
         summary="The current annotator's next database (claims an utterance if needed)",
         parameters=[STUDY_ID],
-        responses={200: s.ApelQuestionSerializer, 204: None, 409: s.ApelErrorSerializer, **ERRORS},
+        responses={200: s.ApelQuestionSerializer, 204: None, 409: UploadErrorSerializer, **ERRORS},
     )
     @action(detail=True, methods=["get"], url_path="next")
     def next(self, request, pk=None):
@@ -97,7 +98,7 @@ class ApelStudyViewSet(InterfaceStudyViewSet):
         responses={
             201: s.ApelAnswerResultSerializer,
             200: s.ApelAnswerResultSerializer,
-            409: s.ApelErrorSerializer,
+            409: UploadErrorSerializer,
             **ERRORS,
         },
     )

@@ -41,17 +41,6 @@ class ApelStudyCreatedSerializer(serializers.Serializer):
     config = serializers.DictField(child=AnyJSONField())
 
 
-class ApelProblemSerializer(serializers.Serializer):
-    field = serializers.CharField()
-    line = serializers.IntegerField(allow_null=True)
-    message = serializers.CharField()
-
-
-class ApelErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    errors = ApelProblemSerializer(many=True, required=False)
-
-
 class ApelTableSerializer(serializers.Serializer):
     name = serializers.CharField()
     columns = serializers.ListField(child=serializers.CharField())

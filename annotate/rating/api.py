@@ -18,10 +18,11 @@ from annotate.interface_api import InterfaceStudyViewSet
 from annotate.models import Study, log_event
 from annotate.rating import serializers as s
 from annotate.rating import services, stats
+from annotate.serializers import UploadErrorSerializer
 
 STUDY_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The rating study's id.")
 ERRORS = {
-    400: s.RatingErrorSerializer,
+    400: UploadErrorSerializer,
     403: OpenApiResponse(description="Not allowed."),
     404: OpenApiResponse(description="No such study."),
 }
@@ -64,7 +65,7 @@ class RatingStudyViewSet(InterfaceStudyViewSet):
     @extend_schema(
         summary="The current rater's next blind pair (claims one if needed)",
         parameters=[STUDY_ID],
-        responses={200: s.RatingPairSerializer, 204: None, 409: s.RatingErrorSerializer, **ERRORS},
+        responses={200: s.RatingPairSerializer, 204: None, 409: UploadErrorSerializer, **ERRORS},
     )
     @action(detail=True, methods=["get"], url_path="next")
     def next(self, request, pk=None):
@@ -88,7 +89,7 @@ class RatingStudyViewSet(InterfaceStudyViewSet):
         responses={
             201: s.RatingAnswerResultSerializer,
             200: s.RatingAnswerResultSerializer,
-            409: s.RatingErrorSerializer,
+            409: UploadErrorSerializer,
             **ERRORS,
         },
     )

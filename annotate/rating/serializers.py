@@ -35,17 +35,6 @@ class RatingStudyCreatedSerializer(serializers.Serializer):
     config = serializers.DictField(child=AnyJSONField())
 
 
-class RatingProblemSerializer(serializers.Serializer):
-    field = serializers.CharField()
-    line = serializers.IntegerField(allow_null=True)
-    message = serializers.CharField()
-
-
-class RatingErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    errors = RatingProblemSerializer(many=True, required=False)
-
-
 class RatingPairSerializer(serializers.Serializer):
     """A blind pair: no model names, only what is shown on each side."""
 
