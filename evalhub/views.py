@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from annotate.roles import ADMIN, RESEARCHER, role_of
 from evalhub.forms import RunForm
 from evalhub.models import Artifact, Run
 from evalhub.services import (
@@ -80,6 +81,12 @@ def _live_context(run: Run) -> dict:
     for a in artifacts:
         # Checkpoints are directories: list their files rather than offering a download.
         a.listing = artifact_listing(a) if a.kind == Artifact.Kind.CHECKPOINT else []
+        # A finished run's JSONL outputs can seed a rating study (the same rule as the rating page's list).
+        a.rateable = (
+            run.status == Run.Status.SUCCEEDED
+            and a.kind == Artifact.Kind.DATASET
+            and a.name.endswith(".jsonl")
+        )
     return {
         "run": run,
         "plots": [a for a in artifacts if a.is_image],
@@ -94,7 +101,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(visible_runs(request.user).select_related("owner"), pk=pk)
     # htmx polls this same URL; it gets only the live fragment, without its trigger once finished.
     template = "evalhub/run_detail.html#live" if request.htmx else "evalhub/run_detail.html"
-    return render(request, template, _live_context(run))
+    can_create_study = role_of(request.user) in (ADMIN, RESEARCHER)  # who may open the rating form
+    return render(request, template, {**_live_context(run), "can_create_study": can_create_study})
 
 
 @login_required

@@ -1,17 +1,22 @@
-"""Rating pages: the rater's blind pair page (registered as the "rating" interface) and the researcher's
-live statistics page with exports. Thin: parse, check permission, call services."""
+"""Rating pages: the rater's blind pair page (registered as the "rating" interface), the researcher's
+new-study form and live statistics page with exports. Thin: parse, check permission, call services."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
 
 from annotate import queue
 from annotate.models import Study, log_event
 from annotate.rating import services, stats
-from annotate.roles import can_manage, visible_studies
+from annotate.roles import ADMIN, RESEARCHER, can_manage, role_of, visible_studies
 from annotate.services import annotator_progress
+from annotate.uploads import problem
 from annotate.views import _client_meta
+from evalhub.models import Artifact, Run
+from evalhub.services import artifact_file, visible_artifacts
 
 TEMPLATE = "annotate/rating/annotate.html"
 STATS_TEMPLATE = "annotate/rating/stats.html"
@@ -100,3 +105,118 @@ def export(request: HttpRequest, pk: int, what: str, fmt: str) -> HttpResponse:
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-rating-{what}.{fmt}"'
     return response
+
+
+def rateable_artifacts(user) -> QuerySet:
+    """JSONL datasets of the user's succeeded runs: what lm.generate_outputs writes for a rating study."""
+    return (
+        visible_artifacts(user)
+        .filter(kind=Artifact.Kind.DATASET, name__endswith=".jsonl", run__status=Run.Status.SUCCEEDED)
+        .select_related("run")
+        .order_by("-run_id", "name")
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_study(request: HttpRequest) -> HttpResponse:
+    """A researcher creates a rating study in the browser from an uploaded JSONL or a run's dataset
+    artifact, through the same all-or-nothing service as the API."""
+    if role_of(request.user) not in (ADMIN, RESEARCHER):
+        raise PermissionDenied
+    artifacts = rateable_artifacts(request.user)
+    values = {
+        "annotations_per_item": 3,
+        **services.DEFAULT_CONFIG,
+        "reference": "",
+        "artifact": request.GET.get("artifact", ""),  # the run page links here with its dataset preselected
+    }
+    problems = []
+    if request.method == "POST":
+        # An unticked checkbox is not posted at all, so absence means False.
+        values = {
+            **values,
+            **request.POST.dict(),
+            "likert": "likert" in request.POST,
+            "comment": "comment" in request.POST,
+        }
+        try:
+            outputs, k, config = _parse_form(values, request.FILES.get("outputs"), artifacts)
+            study = services.create_rating_study(
+                request.user,
+                values.get("name", ""),
+                outputs,
+                config=config,
+                description=values.get("description", ""),
+                annotations_per_item=k,
+            )
+        except services.RatingImportError as exc:
+            problems = exc.problems
+        else:
+            return redirect("study-detail", study.pk)
+    return render(
+        request,
+        "annotate/rating/new.html",
+        {"problems": problems, "values": values, "artifacts": artifacts},
+        status=400 if problems else 200,
+    )
+
+
+def _parse_form(values: dict, upload, artifacts: QuerySet) -> tuple[bytes, int, dict]:
+    """The outputs, k and config from the posted form; raises RatingImportError naming every bad field,
+    so the page lists them all at once (the service then checks the file and the config's ranges)."""
+    problems = []
+    outputs = b""
+    chosen = values.get("artifact", "").strip()
+    if upload and chosen:
+        problems.append(problem(None, "Upload a file or pick a run's dataset, not both.", "outputs"))
+    elif upload:
+        outputs = upload.read()
+    elif chosen:
+        # Only the user's own rateable datasets: someone else's id reads as unknown, never as a 500.
+        pk = _id(chosen)
+        artifact = artifacts.filter(pk=pk).first() if pk else None
+        # artifact_file rather than artifact.abspath: it refuses paths that leave ARTIFACT_ROOT.
+        path = artifact_file(artifact) if artifact else None
+        if artifact is None:
+            problems.append(problem(None, "No such dataset among your succeeded runs.", "artifact"))
+        elif path is None:
+            problems.append(problem(None, f"{artifact.name} is no longer on this server.", "artifact"))
+        else:
+            outputs = path.read_bytes()
+    else:
+        problems.append(problem(None, "Upload a JSONL file of outputs or pick a run's dataset.", "outputs"))
+    if len(values.get("name", "").strip()) > 200:
+        problems.append(problem(None, "A name is at most 200 characters.", "name"))
+    try:
+        k = int(values.get("annotations_per_item", ""))
+    except ValueError:
+        k = 0
+    if not 1 <= k <= 50:
+        problems.append(
+            problem(None, "Annotations per item must be a whole number from 1 to 50.", "annotations_per_item")
+        )
+    try:
+        seconds = float(values.get("min_seconds", ""))
+    except ValueError:
+        seconds = None
+        problems.append(problem(None, "Minimum seconds per answer must be a number.", "min_seconds"))
+    if problems:
+        raise services.RatingImportError(problems)
+    config = {
+        "reference": values.get("reference", "").strip() or None,
+        # Whole seconds stay ints in the stored config; the service checks the range (and rejects nan).
+        "min_seconds": int(seconds) if seconds.is_integer() else seconds,
+        "likert": values["likert"],
+        "comment": values["comment"],
+    }
+    return outputs, k, config
+
+
+def _id(raw: str) -> int | None:
+    # A database id, or None for anything else (text, or a number the database cannot hold).
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    return value if 0 < value < 2**63 else None
