@@ -1,0 +1,1 @@
+"""Reinforcement learning for language agents: text environments (envs/) and, later, algorithms."""
