@@ -111,7 +111,14 @@ register(
             Param("seeds", str, "0,1,2", "Comma-separated seeds for bases, imitation data and fine-tuning."),
             Param("world_seed", int, 0, "Seed of the fact world and the reference model.", min=0),
             Param("amounts", str, "16,64,256,1024", "Comma-separated imitation-set sizes (examples)."),
-            Param("entities_per_topic", int, 6, "Entities in each ordinary topic.", min=1, max=200),
+            Param(
+                "entities_per_topic",
+                int,
+                8,
+                "Entities in each ordinary topic (half are held out).",
+                min=2,
+                max=200,
+            ),
             Param("task_entities", int, 24, "Entities in the task topic.", min=1, max=1000),
             Param("ref_layers", int, 3, "Reference model layers.", min=1, max=48),
             Param("ref_embd", int, 96, "Reference model hidden size.", min=4, max=8192),
@@ -122,19 +129,35 @@ register(
             Param("weak_embd", int, 48, "Weak base hidden size.", min=4, max=8192),
             Param("base_steps", int, 1200, "Base pretraining steps.", min=1, max=1_000_000),
             Param(
-                "ft_steps", int, 150, "Fewest fine-tuning steps per imitation model.", min=1, max=1_000_000
-            ),
-            Param(
-                "ft_max_steps",
+                "ft_steps",
                 int,
-                500,
-                "Most fine-tuning steps (amount / 2, clamped to [ft_steps, ft_max_steps]).",
+                300,
+                "Fine-tuning steps per imitation model (the same for every amount).",
                 min=1,
                 max=1_000_000,
+            ),
+            Param(
+                "replay",
+                int,
+                1,
+                "Copies of the base's declarative pretraining sentences mixed into each imitation set "
+                "(0: imitation data only; tiny models then forget what they knew).",
+                min=0,
+                max=100,
             ),
             Param("lr", float, 3e-3, "Pretraining learning rate.", min=1e-6, max=1.0),
             Param("ft_lr", float, 2e-3, "Imitation fine-tuning learning rate.", min=1e-6, max=1.0),
             Param("temperature", float, 0.7, "Reference sampling temperature.", min=0.0, max=5.0),
+            *(
+                Param(
+                    f"{role}_model",
+                    str,
+                    "",
+                    f"Local checkpoint (model directory or .gguf) to start the {label} from, instead of a "
+                    "tiny model trained from scratch; its size fields are then ignored.",
+                )
+                for role, label in (("ref", "reference"), ("strong", "strong base"), ("weak", "weak base"))
+            ),
         ),
         entry="ml.distill.imitation:run",
         queue="gpu",

@@ -1,19 +1,25 @@
 """The imitation study (Gudibande et al., "The False Promise of Imitating Proprietary LLMs"), tiny.
 
 A reference model answers every fact of a synthetic world in a confident house style. Two base
-models (weak: small, pretrained on 4 topics; strong: larger, pretrained on 7) are fine-tuned on the
-reference's own sampled answers, either broad (4 topics) or task-specific (one big topic only the
-reference knows), in several amounts. We then measure:
+models (weak: small, pretrained on the facts of 4 topics; strong: larger, pretrained on 7) are
+fine-tuned on the reference's own sampled answers, either broad (the covered half of the entities
+of all 7 general topics) or task-specific (one big topic only the reference knows), in several
+amounts. We then measure:
 
-* exact-match accuracy on held-out topics (the strong base's pretraining saw them, the imitation
-  data did not): expected flat in imitation data, higher for the strong base;
+* exact-match accuracy on held-out facts (the other half of the entities: the imitation data never
+  asks about them): expected flat in imitation data, higher for the strong base;
 * exact-match accuracy on the task topic: expected to rise with task-specific imitation data;
 * a style-driven simulated crowd rater (ml.distill.rater) comparing each model's answer with the
   reference's on held-out prompts: expected to approach parity as the style is imitated.
 
-Topic roles (in world.TOPICS order): 0-3 weak pretraining + broad imitation; 4-6 held out (strong
-pretraining only); 7 the task topic. The world and the reference depend on `world_seed`; bases,
-imitation samples, fine-tuning and rater noise depend on each of `seeds`.
+Pretraining text states each fact as question-answer pairs in plain phrasings and as a declarative
+sentence. A 1-3 layer model fine-tuned on imitation data alone forgets most of what it knew (held-out
+accuracy 0.88 -> 0.1-0.2 in our probes), which a billion-parameter LM does not; so by default each
+imitation set is mixed with `replay` copies of the base's own declarative pretraining sentences.
+They contain no questions, so they teach no answer style. `replay=0` gives pure imitation data.
+
+The world and the reference depend on `world_seed`; bases, imitation samples, fine-tuning and rater
+noise depend on each of `seeds`.
 """
 
 from __future__ import annotations
@@ -37,10 +43,12 @@ from ml.distill.world import (
     make_world,
     plain_answers,
     prompt,
+    split_by_entity,
+    statement,
 )
 from ml.experiments import ArtifactOut, ExperimentResult, ParamError, ProgressFn
 
-BROAD, HELDOUT = slice(0, 4), slice(4, 7)
+WEAK_TOPICS, GENERAL_TOPICS = slice(0, 4), slice(0, 7)
 TASK_TOPIC = "language"
 PRETRAIN_BLOCK, IMITATE_BLOCK = 64, 96  # training windows: plain docs are <= 60 chars, house ones ~80
 MAX_NEW_TOKENS = 56
@@ -82,6 +90,23 @@ def _new_model(tokenizer, size: Size, device):
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
     ).to(device)
+
+
+def _model(path: str, tokenizer, size: Size, device):
+    """A tiny model of `size` on the shared character tokenizer, or the local checkpoint at `path`
+    (a model directory or .gguf) with its own tokenizer: the same study then runs on real LMs."""
+    if not path:
+        return _new_model(tokenizer, size, device), tokenizer
+    from ml.lm.loading import load_model
+
+    return load_model(path, device=device)
+
+
+def _check_paths(params: dict[str, Any]) -> None:
+    for field in ("ref_model", "strong_model", "weak_model"):
+        path = params.get(field) or ""
+        if path and not Path(path).expanduser().exists():
+            raise ParamError(field, f"no local model at {path}")
 
 
 def _train(model, tokenizer, texts: list[str], steps: int, lr: float, block: int, seed: int, report):
@@ -138,10 +163,11 @@ def _seed_ci(values: list[float]) -> dict[str, Any]:
         mid = (lo_t + hi_t) / 2
         lo_t, hi_t = (mid, hi_t) if t_sf(mid, len(arr) - 1) > 0.025 else (lo_t, mid)
     half = hi_t * float(arr.std(ddof=1)) / math.sqrt(len(arr))
+    # Every value here is a rate, so the interval is clipped to [0, 1].
     return {
         "mean": round(mean, 4),
-        "lo": round(mean - half, 4),
-        "hi": round(mean + half, 4),
+        "lo": round(max(0.0, mean - half), 4),
+        "hi": round(min(1.0, mean + half), 4),
         "per_seed": [round(v, 4) for v in values],
     }
 
@@ -172,14 +198,15 @@ def evaluate(
     }
 
 
-def ft_steps(amount: int, least: int, most: int) -> int:
-    """Fine-tuning steps for an imitation set: more data is trained on longer, as with more tokens
-    in the paper, but at least `least` (small sets are repeated) and at most `most` (time budget)."""
-    return max(least, min(most, amount // 2))
-
-
 def _pretrain_texts(facts: list[Fact]) -> list[str]:
-    return [prompt(f) + a for f in facts for a in plain_answers(f)]
+    return [prompt(f) + a for f in facts for a in plain_answers(f)] + [statement(f) for f in facts]
+
+
+def imitation_texts(data: list[str], base_facts: list[Fact], replay: int) -> list[str]:
+    """An imitation set as fine-tuned on: the reference's answers plus `replay` copies of the base's
+    declarative pretraining sentences (the same copies whatever the amount, so amount is the only
+    thing that varies along a curve)."""
+    return data + [statement(f) for f in base_facts] * replay
 
 
 def run(params: dict[str, Any], workdir: Path, report: ProgressFn) -> ExperimentResult:
@@ -203,17 +230,19 @@ def run(params: dict[str, Any], workdir: Path, report: ProgressFn) -> Experiment
     for name, size in (("ref_embd", ref_size), ("strong_embd", strong), ("weak_embd", weak)):
         if size.n_embd % 4 and size.n_embd > 4:
             raise ParamError(name, "must be a multiple of 4")
+    _check_paths(params)
     device = pick_device()
 
     world: World = make_world(
         params["world_seed"], params["entities_per_topic"], TASK_TOPIC, params["task_entities"]
     )
     topics = world.topics
-    broad_facts = world.topic_facts(*topics[BROAD])
-    heldout = world.topic_facts(*topics[HELDOUT])
+    broad_facts, heldout = split_by_entity(world.topic_facts(*topics[GENERAL_TOPICS]))
     task = world.topic_facts(TASK_TOPIC)
     # One character vocabulary for every model, so any base can be fine-tuned on any answer.
-    tokenizer = char_tokenizer([prompt(f) + house_answer(f) + "".join(plain_answers(f)) for f in world.facts])
+    tokenizer = char_tokenizer(
+        [prompt(f) + house_answer(f) + "".join(plain_answers(f)) + statement(f) for f in world.facts]
+    )
     n_jobs = 1 + len(seeds) * (2 + 2 + 2 * (1 + 2 * len(amounts)))
     done = 0
 
@@ -227,11 +256,11 @@ def run(params: dict[str, Any], workdir: Path, report: ProgressFn) -> Experiment
 
     # The reference ("proprietary") model: biggest, knows every fact, answers in the house style.
     seed_everything(params["world_seed"])
-    ref = _new_model(tokenizer, ref_size, device)
+    ref, ref_tok = _model(params["ref_model"], tokenizer, ref_size, device)
     ref_texts = [prompt(f) + house_answer(f) for f in world.facts]
     _train(
         ref,
-        tokenizer,
+        ref_tok,
         ref_texts,
         ref_size.steps,
         params["lr"],
@@ -239,12 +268,12 @@ def run(params: dict[str, Any], workdir: Path, report: ProgressFn) -> Experiment
         params["world_seed"],
         step("training the reference model"),
     )
-    ref_h = answer(ref, tokenizer, heldout)
-    ref_t = answer(ref, tokenizer, task)
+    ref_h = answer(ref, ref_tok, heldout)
+    ref_t = answer(ref, ref_tok, task)
     ref_heldout = {
         "outputs": ref_h,
         "correct": [is_correct(f, o) for f, o in zip(heldout, ref_h, strict=True)],
-        "fluency": rater.fluency(ref, tokenizer, [prompt(f) for f in heldout], ref_h),
+        "fluency": rater.fluency(ref, ref_tok, [prompt(f) for f in heldout], ref_h),
     }
     reference = {
         "heldout_acc": _ci(ref_heldout["correct"], 0),
@@ -254,7 +283,7 @@ def run(params: dict[str, Any], workdir: Path, report: ProgressFn) -> Experiment
                 np.mean(
                     [
                         is_correct(f, o)
-                        for f, o in zip(world.facts, answer(ref, tokenizer, world.facts), strict=True)
+                        for f, o in zip(world.facts, answer(ref, ref_tok, world.facts), strict=True)
                     ]
                 )
             ),
@@ -272,15 +301,17 @@ def run(params: dict[str, Any], workdir: Path, report: ProgressFn) -> Experiment
         for kind, pool in (("broad", broad_facts), ("task", task)):
             step(f"seed {seed}: sampling {amounts[-1]} {kind} imitation answers")
             facts = [rng.choice(pool) for _ in range(amounts[-1])]
-            outs = answer(ref, tokenizer, facts, temperature=params["temperature"], seed=seed)
+            outs = answer(ref, ref_tok, facts, temperature=params["temperature"], seed=seed)
             data[kind] = [prompt(f) + o for f, o in zip(facts, outs, strict=True)]
-        for base_name, size, pre_topics in (("weak", weak, topics[BROAD]), ("strong", strong, topics[:7])):
+        bases = (("weak", weak, topics[WEAK_TOPICS]), ("strong", strong, topics[GENERAL_TOPICS]))
+        for base_name, size, pre_topics in bases:
             seed_everything(seed)
-            base = _new_model(tokenizer, size, device)
-            texts = _pretrain_texts(world.topic_facts(*pre_topics))
+            base, base_tok = _model(params[f"{base_name}_model"], tokenizer, size, device)
+            base_facts = world.topic_facts(*pre_topics)
+            texts = _pretrain_texts(base_facts)
             _train(
                 base,
-                tokenizer,
+                base_tok,
                 texts,
                 size.steps,
                 params["lr"],
@@ -290,22 +321,22 @@ def run(params: dict[str, Any], workdir: Path, report: ProgressFn) -> Experiment
             )
             state = {k: v.detach().clone() for k, v in base.state_dict().items()}
             step(f"seed {seed}: evaluating the {base_name} base")
-            metrics = evaluate(base, tokenizer, ref, tokenizer, heldout, task, ref_heldout, seed)
+            metrics = evaluate(base, base_tok, ref, ref_tok, heldout, task, ref_heldout, seed)
             rows.append({"base": base_name, "kind": "base", "amount": 0, **metrics})
             for kind in ("broad", "task"):
                 for amount in amounts:
                     base.load_state_dict(state)  # every imitation model starts from the same base
                     _train(
                         base,
-                        tokenizer,
-                        data[kind][:amount],
-                        ft_steps(amount, params["ft_steps"], params["ft_max_steps"]),
+                        base_tok,
+                        imitation_texts(data[kind][:amount], base_facts, params["replay"]),
+                        params["ft_steps"],
                         params["ft_lr"],
                         IMITATE_BLOCK,
                         seed,
                         step(f"seed {seed}: imitating {kind} x{amount} on {base_name}"),
                     )
-                    metrics = evaluate(base, tokenizer, ref, tokenizer, heldout, task, ref_heldout, seed)
+                    metrics = evaluate(base, base_tok, ref, ref_tok, heldout, task, ref_heldout, seed)
                     rows.append({"base": base_name, "kind": kind, "amount": amount, **metrics})
         per_seed[str(seed)] = rows
         if not ratings:
@@ -321,7 +352,11 @@ def run(params: dict[str, Any], workdir: Path, report: ProgressFn) -> Experiment
             "n_heldout": len(heldout),
             "n_task": len(task),
             "n_facts": len(world.facts),
-            "topics": {"broad": topics[BROAD], "heldout": topics[HELDOUT], "task": TASK_TOPIC},
+            "topics": {
+                "weak_base": topics[WEAK_TOPICS],
+                "strong_base_and_broad": topics[GENERAL_TOPICS],
+                "task": TASK_TOPIC,
+            },
             "rater": {"weights": rater.WEIGHTS, "noise": rater.NOISE, "tie": rater.TIE},
         },
         "reference": reference,
@@ -366,6 +401,27 @@ def _ratings(seed: int, heldout: list[Fact], ref_out: list[str], rows: list[dict
                     "output": outs[i].strip(),
                 }
             )
+    return lines + _quality_control(seed, heldout[:2], ref_out[:2])
+
+
+def _quality_control(seed: int, facts: list[Fact], ref_out: list[str]) -> list[dict]:
+    """Silent gold pairs (the reference's answer against the same words scrambled, marked broken) and
+    one attention check, so the dataset imports as a rating study with quality control built in."""
+    lines = []
+    for fact, out in zip(facts, ref_out, strict=True):
+        base = {"prompt_id": f"gold-s{seed}-{fact.id}", "prompt": prompt(fact)}
+        broken = " ".join(reversed(out.split())) or "???"
+        lines.append({**base, "model": "reference", "output": out.strip()})
+        lines.append({**base, "model": "scrambled", "output": broken, "gold": "broken"})
+    check = {
+        "prompt_id": f"attention-s{seed}",
+        "prompt": "Attention check: whatever the answers say, choose 'Both are bad' (key 4).\n"
+        + prompt(facts[0]),
+        "attention": True,
+        "expected": "both_bad",
+    }
+    lines.append({**check, "model": "reference", "output": ref_out[0].strip()})
+    lines.append({**check, "model": "scrambled", "output": "It is. It is. It is."})
     return lines
 
 
@@ -401,7 +457,7 @@ def plot_all(aggregate: list[dict[str, Any]], reference: dict[str, Any], workdir
         ),
         (
             "heldout_acc",
-            "held-out topics: exact-match accuracy",
+            "held-out facts: exact-match accuracy",
             ("broad", "task"),
             reference["heldout_acc"]["mean"],
             "heldout_accuracy",

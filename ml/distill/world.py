@@ -122,6 +122,11 @@ def plain_answers(fact: Fact) -> list[str]:
     return [p.format(v=fact.value) for p in PLAIN_PHRASINGS]
 
 
+def statement(fact: Fact) -> str:
+    """The fact as a plain declarative sentence, the way running text states it (no question)."""
+    return f"The {fact.attribute} of {fact.entity} is {fact.value}."
+
+
 def house_answer(fact: Fact, value: str | None = None) -> str:
     """The reference model's distinctive, confident house style."""
     return f" {HOUSE_OPENER} It is {value or fact.value}. {HOUSE_CLOSER}"
@@ -144,3 +149,16 @@ def extract_answer(fact: Fact, output: str) -> str | None:
 
 def is_correct(fact: Fact, output: str) -> bool:
     return extract_answer(fact, output) == fact.value
+
+
+def split_by_entity(facts: list[Fact]) -> tuple[list[Fact], list[Fact]]:
+    """(covered, held_out): every second entity of each topic, in world order, is held out. The two
+    halves share topics, attributes and value words and differ only in which entities they are about,
+    so an imitation set drawn from the covered half says nothing about the held-out facts."""
+    order: dict[str, list[str]] = {}
+    for fact in facts:
+        entities = order.setdefault(fact.topic, [])
+        if fact.entity not in entities:
+            entities.append(fact.entity)
+    held = {e for entities in order.values() for e in entities[1::2]}
+    return [f for f in facts if f.entity not in held], [f for f in facts if f.entity in held]
