@@ -53,7 +53,10 @@ def main() -> None:
         ]
         print(f"{row['base']:7} {row['kind']:6} {row['amount']:>6}  " + "  ".join(f"{c:>20}" for c in cells))
     ref = result.metrics["reference"]
-    print(f"reference: held-out {ref['heldout_acc']['mean']:.3f}, task {ref['task_acc']['mean']:.3f}")
+    print(
+        f"reference: held-out {ref['heldout_acc']['mean']:.3f}, task {ref['task_acc']['mean']:.3f}, "
+        f"rater parity (reference vs itself) {ref['parity']:.3f}"
+    )
     print(f"outputs in {out}", file=sys.stderr)
     print(
         json.dumps(

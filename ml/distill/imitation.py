@@ -275,7 +275,18 @@ def run(params: dict[str, Any], workdir: Path, report: ProgressFn) -> Experiment
         "correct": [is_correct(f, o) for f, o in zip(heldout, ref_h, strict=True)],
         "fluency": rater.fluency(ref, ref_tok, [prompt(f) for f in heldout], ref_h),
     }
+    # Parity: how often the rater finds the reference as good as itself (ties are noisy, so below 1).
+    self_verdicts = rater.judge(
+        ref_h,
+        ref_h,
+        ref_heldout["correct"],
+        ref_heldout["correct"],
+        ref_heldout["fluency"],
+        ref_heldout["fluency"],
+        params["world_seed"],
+    )
     reference = {
+        "parity": round(float(np.mean([v.outcome != "loss" for v in self_verdicts])), 4),
         "heldout_acc": _ci(ref_heldout["correct"], 0),
         "task_acc": _ci([is_correct(f, o) for f, o in zip(task, ref_t, strict=True)], 1),
         "all_acc": round(
@@ -508,7 +519,10 @@ def plot_all(aggregate: list[dict[str, Any]], reference: dict[str, Any], workdir
         if ref_level is not None:
             ax.axhline(ref_level, color="black", linestyle="-.", linewidth=1, label="reference model")
         else:
-            ax.axhline(1.0, color="black", linestyle="-.", linewidth=1, label="parity")
+            parity = reference["parity"]
+            ax.axhline(
+                parity, color="black", linestyle="-.", linewidth=1, label="parity (reference vs itself)"
+            )
         ax.set_xscale("log", base=2)
         ax.set_xticks(amounts, [str(a) for a in amounts])
         ax.set_xlabel("imitation examples")
