@@ -88,7 +88,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
-    print(json.dumps(generate(args.task, args.n, args.seed, args.out)))
+    # Run as a script this file is __main__, a second copy with an empty BEHAVIOURS: call the package's.
+    from ml.rl.envs.datasets import generate as package_generate
+
+    print(json.dumps(package_generate(args.task, args.n, args.seed, args.out)))
 
 
 if __name__ == "__main__":
