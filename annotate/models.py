@@ -190,3 +190,4 @@ def log_event(verb: str, *, actor=None, study=None, obj=None, **data) -> Event:
 
 
 from annotate.apel.models import ApelDatabase, ApelLabel  # noqa: E402,F401
+from annotate.dialogue.models import Game  # noqa: E402,F401

@@ -104,6 +104,15 @@ class TextEnv:
         result.observation = line(result.observation)
         return result
 
+    def replay(self, seed: int | None, actions: Sequence[str]) -> History:
+        """Rebuild a game from its seed and recorded actions (how the web app restores a game on each
+        request). Envs are deterministic given both; one that is not (an engine opponent) overrides
+        this to re-apply the recorded replies instead of asking again. Returns the history."""
+        self.reset(seed)
+        for action in actions:
+            self.step(action)
+        return list(self.history)
+
     def legal_actions(self) -> list[str] | None:
         """A hint of valid actions where the task has a small set; None otherwise."""
         return None
