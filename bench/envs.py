@@ -4,7 +4,8 @@
     python bench/envs.py --chess         # also chess and endgames against Stockfish at 0.1 s per move
 
 Steps/s: the behaviour policy plays `--episodes` games per task first, and only replaying their
-recorded actions (reset + step) is timed, so the policy's own cost is left out. Oracle answers/s: the
+recorded actions (reset + step) is timed, so the policy's own cost is left out. Chess and endgames
+are timed live (50 random legal moves against the engine's 0.1 s replies). Oracle answers/s: the
 knowledge-base oracle answers every question those games asked, its parse cache cleared first. Runs pinned to one core; medians of
 `--repeats` runs. Targets (issue 5): maze >= 100k steps/s, wordle >= 2k, 20Q and city oracles >= 5k/s.
 """
@@ -73,6 +74,25 @@ def steps_per_second(task: str, games: list[tuple[int, list[str]]], repeats: int
     return steps / statistics.median(times)
 
 
+def live_steps_per_second(task: str, moves: int, seed: int) -> float:
+    """Engine tasks: an engine reply differs run to run, so recorded actions cannot be replayed. Time
+    live steps instead, with random legal moves (free to choose) against the engine's replies."""
+    from ml.rl.envs import make_env
+
+    env = make_env(task)
+    rng = random.Random(seed)
+    env.reset(seed)
+    steps, started = 0, time.perf_counter()
+    while steps < moves:
+        if env.done:
+            env.reset(seed + steps)
+        env.step(rng.choice(env.legal_actions()))
+        steps += 1
+    seconds = time.perf_counter() - started
+    env.close()
+    return steps / seconds
+
+
 def oracle_answers_per_second(task: str, games: list[tuple[int, list[str]]], repeats: int) -> float:
     """Every (secret, question) of the recorded games, answered by the task's knowledge-base oracle."""
     from ml.rl.envs import make_env
@@ -120,9 +140,11 @@ def main() -> None:
     print(f"{'task':18} {'steps/s':>10} {'oracle/s':>10} {'dataset n':>9} {'gen s':>7} {'MB':>7}")
     for task in tasks:
         engine = task in ENGINE
-        episodes = 3 if engine else args.episodes
-        games = recorded_games(task, episodes, seed=0)
-        row = {"steps_per_s": round(steps_per_second(task, games, 1 if engine else args.repeats), 1)}
+        if engine:
+            row = {"steps_per_s": round(live_steps_per_second(task, 50, seed=0), 2)}
+        else:
+            games = recorded_games(task, args.episodes, seed=0)
+            row = {"steps_per_s": round(steps_per_second(task, games, args.repeats), 1)}
         if task in ("twenty_questions", "guess_city"):
             row["oracle_answers_per_s"] = round(oracle_answers_per_second(task, games, args.repeats), 1)
         row["dataset"] = dataset_cost(task, 10 if engine else args.dataset_n, seed=0)
