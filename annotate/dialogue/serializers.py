@@ -23,7 +23,10 @@ class GameStartSerializer(serializers.Serializer):
     human_role = serializers.ChoiceField(choices=Game.Role.choices, default=Game.Role.AGENT)
     partner = PartnerSerializer(
         required=False,
-        help_text="builtin when you play the game; scripted or checkpoint when you play the counterpart.",
+        help_text=(
+            "builtin (or, for tasks with an oracle or buyer, checkpoint as that counterpart) when you "
+            "play the game; scripted or checkpoint when you play the counterpart."
+        ),
     )
     seed = serializers.IntegerField(required=False, min_value=0, max_value=2**63 - 1)
     turn_seconds = serializers.IntegerField(required=False, min_value=10, max_value=86400)

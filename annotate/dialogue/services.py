@@ -3,14 +3,19 @@
 A game is stored as its task, options, seed and turns; the environment is rebuilt on every request by
 replaying the recorded actions (`TextEnv.replay`). When the person plays the counterpart (the oracle in
 twenty_questions, the buyer in car_dealer), their replies are fed back through a ScriptedOracle, which
-raises NeedsReply where the game waits for the person.
+raises NeedsReply where the game waits for the person. When the person plays the game against a model
+as the counterpart (partner "checkpoint" in a task with an `oracle=` option), the model's raw replies
+are recorded the same way and fed back on replay, so only a new reply needs the model: it is written
+in the worker (status "thinking") like a model agent's move.
 
 Every move runs in one transaction holding the game's row lock, and names the turn index it was made
 for: a resubmission for a turn already played returns the current state and changes nothing.
 
 Turn timeout: a move arriving after the player's deadline (last move + turn_seconds) ends the game as
 abandoned instead of being applied; so does opening a game whose deadline has passed. An ended game of a
-study completes its assignment once (through annotate.queue), whatever the ending.
+study completes its assignment once (through annotate.queue), whatever the ending. A game "thinking"
+for longer than THINKING_LIMIT turns (2 x turn_seconds) since its last move fails with a clear error
+when it is next opened or polled, so a lost worker never leaves the player waiting forever.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from .models import Game
 MAX_MOVE_CHARS = 500
 DEFAULT_TURN_SECONDS = 120
 PARTNER_KINDS = ("builtin", "scripted", "checkpoint")
+THINKING_LIMIT = 2  # a model may think for this many turn_seconds before the game fails
 
 
 class GameError(Exception):
@@ -86,14 +92,19 @@ def _check_task(task: str) -> None:
 
 
 def resolve_partner(task: str, role: str, partner: dict[str, Any] | None) -> dict[str, Any]:
-    """The partner spec, checked: playing the game means playing the env's built-in counterpart;
-    playing the counterpart needs a scripted policy or a registered checkpoint as the agent."""
+    """The partner spec, checked: playing the game means playing the env's built-in counterpart, or a
+    registered checkpoint as the counterpart (oracle, buyer) where the task takes one; playing the
+    counterpart needs a scripted policy or a registered checkpoint as the agent."""
     partner = dict(partner or {})
     if role == Game.Role.AGENT:
         kind = partner.get("kind") or "builtin"
+        if kind == "checkpoint" and _has_counterpart(task):
+            checkpoint = _checkpoint(partner.get("checkpoint_id"))
+            return {"kind": "checkpoint", "checkpoint_id": checkpoint.pk, "name": checkpoint.name}
         if kind != "builtin":
             raise GameError(
-                f"When you play {task} yourself, your partner is the game's built-in counterpart."
+                f"When you play {task} yourself, your partner is the game's built-in counterpart"
+                + (" or a model (checkpoint)." if _has_counterpart(task) else ".")
             )
         return {"kind": "builtin"}
     if role != Game.Role.COUNTERPART:
@@ -134,18 +145,48 @@ def playable_checkpoints() -> QuerySet:
 
 
 def _replies(game: Game) -> list[str]:
-    return [t["reply"] for t in game.turns if not t["is_action"] and t["by"] == "human"]
+    """The counterpart's recorded replies: the person's (as the counterpart) or the model's (as the
+    oracle when the person plays the game)."""
+    return [t["reply"] for t in game.turns if not t["is_action"] and "reply" in t]
+
+
+def _model_oracle(game: Game) -> bool:
+    return game.human_role == Game.Role.AGENT and game.partner.get("kind") == "checkpoint"
+
+
+class RecordedOracle(ScriptedOracle):
+    """Recorded replies first; then the `live` oracle (a model, in the worker), whose replies are kept in
+    `new_replies`, or NeedsReply where there is none (the game waits for the model)."""
+
+    def __init__(self, replies, live=None):
+        super().__init__(replies)
+        self.live = live
+        self.new_replies: list[str] = []
+
+    def reply(self, task, secret, history, utterance):
+        if self.used < len(self.replies) or self.live is None:
+            return super().reply(task, secret, history, utterance)
+        self.secret = dict(secret)
+        text = self.live.reply(task, secret, history, utterance)
+        self.new_replies.append(text)
+        return text
 
 
 def build_env(
-    game: Game, extra_reply: str | None = None, n_actions: int | None = None
+    game: Game,
+    extra_reply: str | None = None,
+    n_actions: int | None = None,
+    oracle: RecordedOracle | None = None,
 ) -> tuple[TextEnv, bool]:
     """The game's env after replaying its turns (the first `n_actions` actions, if given), and whether
-    it waits for the person's reply as the counterpart."""
+    it waits for a reply: the person's as the counterpart, or the model's as the oracle. `oracle`
+    replaces the model oracle's recorded replies (in the worker: one with the model live)."""
     options = dict(game.env_options)
     if game.human_role == Game.Role.COUNTERPART:
         replies = _replies(game) + ([extra_reply] if extra_reply is not None else [])
         options["oracle"] = ScriptedOracle(replies)
+    elif _model_oracle(game):
+        options["oracle"] = oracle or RecordedOracle(_replies(game))
     try:
         env = make_env(game.task, **options)
     except (EnvError, TypeError) as exc:
@@ -154,9 +195,10 @@ def build_env(
     if n_actions is not None:
         actions = actions[:n_actions]
     replay_options = {}
-    if "observations" in inspect.signature(env.replay).parameters:
-        # An env that is not deterministic (chess against an engine) can re-apply the recorded replies.
-        replay_options["observations"] = [t["text"] for t in game.turns[1:] if not t["is_action"]]
+    if game.turns and "observations" in inspect.signature(env.replay).parameters:
+        # An env that is not deterministic (chess against an engine) re-applies the recorded replies:
+        # the opening observation, then the reply to each action. (A new game has none: it starts live.)
+        replay_options["observations"] = [t["text"] for t in game.turns if not t["is_action"]]
     try:
         env.replay(game.seed, actions, **replay_options)
     except NeedsReply:
@@ -258,16 +300,34 @@ def deadline(game: Game):
     return game.last_move_at + timedelta(seconds=game.turn_seconds)
 
 
+def thinking_deadline(game: Game):
+    """When a model partner that is still thinking counts as lost, or None while none is thinking."""
+    if game.status != Game.Status.THINKING:
+        return None
+    return game.last_move_at + timedelta(seconds=THINKING_LIMIT * game.turn_seconds)
+
+
 def expire_if_late(game: Game) -> Game:
-    """End the game as abandoned if the player's turn has timed out (checked under the row lock)."""
-    due = deadline(game)
+    """End the game as abandoned if the player's turn has timed out, or as failed if the model has been
+    thinking too long (a lost worker); checked under the row lock."""
+    due = deadline(game) or thinking_deadline(game)
     if due is None or timezone.now() <= due:
         return game
     with transaction.atomic():
         locked = Game.objects.select_for_update().get(pk=game.pk)
-        due = deadline(locked)
-        if due is not None and timezone.now() > due:
+        now = timezone.now()
+        due, stuck = deadline(locked), thinking_deadline(locked)
+        if due is not None and now > due:
             _end(locked, Game.Status.ABANDONED, "The turn timed out.")
+            locked.save()
+        elif stuck is not None and now > stuck:
+            seconds = THINKING_LIMIT * locked.turn_seconds
+            _end(
+                locked,
+                Game.Status.FAILED,
+                f"Your partner (the model) did not answer within {seconds} seconds; the worker may be "
+                "down. Start a new game.",
+            )
             locked.save()
         return locked
 
@@ -314,7 +374,14 @@ def play(game_id: int, user, text: Any, turn_index: Any) -> tuple[Game, bool]:
 
 def _human_action(game: Game, text: str) -> None:
     env, _ = build_env(game)
-    result = env.step(text)
+    try:
+        result = env.step(text)
+    except NeedsReply:  # the model oracle must answer: in the worker
+        game.turns.append(_turn(env.history[-1].text, True, "human"))
+        game.status = Game.Status.THINKING
+        _enqueue_agent_move(game.pk, len(game.turns))
+        env.close()
+        return
     game.turns += [
         _turn(env.history[-2].text, True, "human", result.reward),
         _turn(result.observation, False, "env", **_flags(result.info)),
@@ -407,6 +474,8 @@ def agent_move(game_id: int, turn_index: int) -> str:
     game = Game.objects.filter(pk=game_id).first()
     if game is None or game.status != Game.Status.THINKING or len(game.turns) != turn_index:
         return "stale"
+    if _model_oracle(game):
+        return oracle_move(game, turn_index)
     try:
         checkpoint = ModelCheckpoint.objects.get(pk=game.partner.get("checkpoint_id"))
         env, _ = build_env(game)
@@ -431,15 +500,52 @@ def agent_move(game_id: int, turn_index: int) -> str:
     return "moved"
 
 
+def oracle_move(game: Game, turn_index: int) -> str:
+    """The checkpoint oracle's reply to the person's last action (the Celery task's body when the person
+    plays the game): replay up to that action from the recorded replies, then let the model answer it."""
+    from ml.rl.envs.lm_oracle import LMOracle
+
+    game_id = game.pk
+    try:
+        checkpoint = ModelCheckpoint.objects.get(pk=game.partner.get("checkpoint_id"))
+        oracle = RecordedOracle(_replies(game), _load_policy(checkpoint.path, LMOracle))
+        env, waiting = build_env(game, oracle=oracle)
+        if waiting or not game.turns[-1]["is_action"]:
+            raise GameError("the recorded game does not end with an action awaiting a reply")
+    except Exception as exc:  # a broken checkpoint must end the game visibly, not leave it thinking
+        with transaction.atomic():
+            game = Game.objects.select_for_update().get(pk=game_id)
+            if game.status == Game.Status.THINKING and len(game.turns) == turn_index:
+                _end(game, Game.Status.FAILED, f"The model could not answer: {exc}")
+                game.save()
+        return "failed"
+    with transaction.atomic():
+        game = Game.objects.select_for_update().get(pk=game_id)
+        if game.status != Game.Status.THINKING or len(game.turns) != turn_index:
+            return "stale"
+        game.status = Game.Status.ACTIVE
+        game.turns[-1]["reward"] = float(env.total_reward - game.total_return)
+        recorded = {"reply": oracle.new_replies[-1]} if oracle.new_replies else {}
+        game.turns.append(_turn(env.history[-1].text, False, "env", **recorded, **_truncated(env)))
+        game.total_return = env.total_reward
+        if env.done:
+            _end(game, Game.Status.FINISHED)
+        game.last_move_at = timezone.now()
+        game.save()
+    env.close()
+    return "moved"
+
+
 _policies: dict[str, Any] = {}
 
 
 def _load_policy(path: str, factory):
-    # One loaded model per checkpoint per worker process: loading is slower than a move.
-    if path not in _policies:
+    # One loaded model per worker process (as an agent or as an oracle): loading is slower than a move.
+    key = f"{factory.__module__}.{factory.__qualname__}:{path}"
+    if key not in _policies:
         _policies.clear()
-        _policies[path] = factory(path)
-    return _policies[path]
+        _policies[key] = factory(path)
+    return _policies[key]
 
 
 # ----- ending
@@ -506,7 +612,7 @@ def player_names(game: Game) -> dict[str, str]:
         partner = f"scripted:{game.task}"
     else:
         partner = "env"
-    if game.human_role == Game.Role.AGENT:
+    if game.human_role == Game.Role.AGENT:  # the partner: the env, with a checkpoint as its oracle
         return {"agent": human, "environment": partner}
     return {"agent": partner, "environment": human}
 

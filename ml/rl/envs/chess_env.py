@@ -16,8 +16,13 @@ a player could claim (threefold repetition, fifty moves), so aimless games end.
 Opponent: Stockfish through `chess.engine`, `mode="paper"` at full strength and `movetime` seconds a
 move (0.1), or `mode="elo"` with `UCI_LimitStrength` and `UCI_Elo` (Stockfish only honours 1350 and
 up, so lower is refused). `nodes=` replaces the time limit with a node budget (faster, steadier tests).
-The engine starts on the first reset, is kept across resets, and `close()` quits it. Games are not
+The engine starts lazily, when the opponent first has to move (never at reset or replay), is kept
+across resets, and `close()` quits it; a missing or broken engine is reported then. Games are not
 reproducible from the seed: Stockfish's timed search, and its Elo mode's move picking, vary run to run.
+So `replay(seed, actions, observations=...)` re-applies the opponent's recorded replies instead of
+asking the engine: observations[0] is the opening observation, observations[i] the reply to action i
+(extra ones are ignored). Replay then never starts the engine and checks every position against the
+recorded FEN; without observations it replays live, against the engine.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import os
 import random
 import shutil
 import weakref
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +151,22 @@ def parse_move(board: chess.Board, text: str) -> tuple[chess.Move | None, str]:
     return None, f"{text!r} is not a move: use SAN like Nf3 or e4"
 
 
+def recorded_notes(observation: str) -> dict[str, str]:
+    """The opponent's reply ("opponent", SAN) and the board ("fen") read back from an observation. The
+    FEN is always the last part and the reply the first, so a note quoting the player's text (which may
+    hold " | ") cannot pass for either."""
+    text = observation.strip()
+    notes = {}
+    head, sep, fen = text.rpartition(" | fen: ")
+    if sep:
+        notes["fen"] = fen.strip()
+    elif text.startswith("fen: "):
+        head, notes["fen"] = "", text[len("fen: ") :].strip()
+    if head.startswith("opponent: "):
+        notes["opponent"] = head[len("opponent: ") :].split(" | ", 1)[0].strip()
+    return notes
+
+
 def _looks_like_a_move(text: str) -> bool:
     return 2 <= len(text) <= 8 and any(c in "abcdefgh" for c in text) and any(c in "12345678" for c in text)
 
@@ -181,6 +203,7 @@ class ChessEnv(TextEnv):
         self.agent_colour = chess.WHITE
         self.moves: list[str] = []  # the game so far in SAN
         self.game_key: object = object()  # a new key makes python-chess send ucinewgame
+        self._recorded: Sequence[str] | None = None  # observations re-applied during replay
 
     # --- the game
 
@@ -188,7 +211,7 @@ class ChessEnv(TextEnv):
         return chess.Board()
 
     def _reset(self) -> str:
-        self.engine.get()  # start (or check) the engine now rather than at the first reply
+        # No engine here: it starts when the opponent first has to move (reset must stay cheap).
         self.board = self._start_board()
         self.moves = []
         self.game_key = object()
@@ -228,10 +251,57 @@ class ChessEnv(TextEnv):
         return san
 
     def _opponent_moves(self) -> str:
+        if self._recorded is not None:
+            return self._push(self._recorded_reply())
         played = self.engine.get().play(self.board, self.limit, game=self.game_key)
         if played.move is None:
             raise EnvError("the engine returned no move")
         return self._push(played.move)
+
+    def _recorded_reply(self) -> chess.Move:
+        """The opponent's move recorded in the observation for the current turn (during replay)."""
+        assert self._recorded is not None
+        if self.steps >= len(self._recorded):
+            raise EnvError(f"no recorded observation for turn {self.steps}")
+        notes = recorded_notes(self._recorded[self.steps])
+        san = notes.get("opponent")
+        if not san:
+            raise EnvError(f"turn {self.steps}: the recording has no opponent reply where one is due")
+        try:
+            return self.board.parse_san(san)
+        except ValueError:
+            raise EnvError(f"turn {self.steps}: the recorded reply {san!r} is not legal here") from None
+
+    def replay(
+        self, seed: int | None, actions: Sequence[str], observations: Sequence[str] | None = None
+    ) -> History:
+        """Rebuild a game. With `observations` (the environment's utterances as recorded: the opening,
+        then the reply to each action), the opponent's recorded replies are pushed instead of asking the
+        engine, so replay is deterministic and never starts it; each position is checked against the
+        recorded FEN. Without, the engine plays again (and may answer differently)."""
+        if observations is None:
+            return super().replay(seed, actions)
+        observations = list(observations)
+        if len(observations) < len(actions) + 1:
+            raise EnvError(f"replay needs {len(actions) + 1} observations, got {len(observations)}")
+        self._recorded = observations
+        try:
+            self.reset(seed)
+            self._check_recorded(0)
+            for action in actions:
+                self.step(action)
+                self._check_recorded(self.steps)
+        finally:
+            self._recorded = None
+        return list(self.history)
+
+    def _check_recorded(self, index: int) -> None:
+        assert self._recorded is not None
+        fen = recorded_notes(self._recorded[index]).get("fen")
+        if fen is not None and fen != self.board.fen():
+            raise EnvError(
+                f"turn {index}: the replayed position {self.board.fen()!r} is not the recorded {fen!r}"
+            )
 
     def _over(self) -> bool:
         return self.board.outcome(claim_draw=True) is not None

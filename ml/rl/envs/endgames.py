@@ -1,7 +1,8 @@
 """Endgames (LMRL-Gym): king and queen, or king and rook, against a lone king; the agent must mate.
 
-The same game, text format, rewards and Stockfish opponent as `chess` (see chess_env.py), started
-from a position of the shipped pool `data/endgame_positions.txt`, picked by the seed. The agent plays
+The same game, text format, rewards, Stockfish opponent (started lazily, at the first reply) and
+replay from recorded observations (no engine) as `chess` (see chess_env.py), started from a position
+of the shipped pool `data/endgame_positions.txt`, picked by the seed. The agent plays
 white, which has the extra piece and moves first. Normalisation is the paper's (−1, 0.586, 1). The cap
 is chess's 400 turns, but the fifty-move rule (claimed automatically) ends an aimless game well before.
 

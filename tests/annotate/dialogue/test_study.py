@@ -66,18 +66,6 @@ def test_a_broken_study_config_is_a_clear_error():
     assert response.status_code == 400 and b"Unknown task" in response.content
 
 
-@pytest.fixture
-def tiny_checkpoint(tmp_path):
-    from ml.lm.models import tiny_gpt2
-    from ml.lm.tokenizers import char_tokenizer
-    from ml.lm.train import save_checkpoint
-
-    tokenizer = char_tokenizer(["abcdefghijklmnopqrstuvwxyz ?.,:;0123456789\n"])
-    model = tiny_gpt2(len(tokenizer), block_size=512, n_embd=32, n_head=2, n_layer=1)
-    path = save_checkpoint(model, tokenizer, tmp_path / "agent")
-    return ModelCheckpoint.objects.create(name="tiny-agent", kind="agent", path=str(path))
-
-
 def test_a_checkpoint_partner_thinks_in_a_task(
     tiny_checkpoint, django_capture_on_commit_callbacks, monkeypatch
 ):
@@ -124,3 +112,22 @@ def test_a_missing_checkpoint_fails_the_game_visibly(tiny_checkpoint):
     assert services.agent_move(game.pk, 1) == "failed"
     game.refresh_from_db()
     assert game.status == "failed" and "could not move" in game.error
+
+
+def test_links_to_play_and_to_a_dialogue_studys_games():
+    annotator = UserFactory()
+    assert b'href="/play/">Play</a>' in page_for(annotator).get("/play/").content  # the top navigation
+    study = Study.objects.create(
+        name="mazes", kind="dialogue", owner=ResearcherFactory(), config={"task": "maze_fo"}
+    )
+    study.annotators.add(annotator)
+    Item.objects.create(study=study, external_id="a", payload={"seed": 4})
+    page_for(annotator).get(f"/studies/{study.pk}/annotate/")
+    game = Game.objects.get(player=annotator)
+    owner_page = page_for(study.owner).get(f"/studies/{study.pk}/").content.decode()
+    assert (
+        f'href="/play/export.jsonl?study={study.pk}"' in owner_page and "Download games (JSONL)" in owner_page
+    )
+    assert f'href="/play/{game.pk}/replay/"' in owner_page and annotator.username in owner_page
+    annotator_page = page_for(annotator).get(f"/studies/{study.pk}/").content.decode()
+    assert "Download games" not in annotator_page and f"/play/{game.pk}/replay/" not in annotator_page

@@ -96,13 +96,14 @@ def test_a_missing_engine_binary_is_an_error_naming_the_fix(tmp_path, monkeypatc
         ChessEnv()
 
 
-def test_a_file_that_is_not_an_engine_is_an_error_at_start(tmp_path):
+def test_a_file_that_is_not_an_engine_is_an_error_at_its_first_move(tmp_path):
     fake = tmp_path / "fake-engine"
     fake.write_text("#!/bin/sh\nexit 3\n")
     fake.chmod(0o755)
     env = ChessEnv(engine_path=str(fake))
+    env.reset(0)  # the engine starts lazily: reset never touches it
     with pytest.raises(EnvError, match="could not start"):
-        env.reset(0)
+        env.step("e4")
     env.close()
 
 
@@ -119,8 +120,9 @@ def test_elo_mode_refuses_what_stockfish_would_ignore():
     with pytest.raises(EnvError, match="colour"):
         ChessEnv(colour="green")
     too_strong = ChessEnv(mode="elo", elo=5000, nodes=100)
+    too_strong.reset(0)
     with pytest.raises(EnvError, match="UCI_Elo"):
-        too_strong.reset(0)
+        too_strong.step("e4")  # checked when the engine starts, at the first reply
     too_strong.close()
 
 
@@ -297,3 +299,77 @@ def test_arbitrary_strings_never_crash(shared_env, actions):
         result = shared_env.step(action)
         assert result.observation.endswith("\n") and "fen: " in result.observation
         assert result.reward in (-1.0, 0.0, 1.0)
+
+
+# --- lazy engine, and replay from the recorded observations
+
+
+def _poison_engine(tmp_path):
+    """An "engine" that records that it was started, then fails."""
+    marker = tmp_path / "started"
+    fake = tmp_path / "poison-engine"
+    fake.write_text(f"#!/bin/sh\ntouch {marker}\nexit 3\n")
+    fake.chmod(0o755)
+    return str(fake), marker
+
+
+def test_reset_never_starts_the_engine(tmp_path):
+    path, marker = _poison_engine(tmp_path)
+    env = ChessEnv(engine_path=path)
+    history = env.reset(0)
+    assert history[0].text == f"fen: {START}\n" and env.engine._engine is None
+    assert env.legal_actions() and env.render()["fen"] == START
+    assert not marker.exists()
+    env.close()
+
+
+@needs_engine
+@pytest.mark.parametrize("colour", ["white", "black"])
+def test_replay_with_observations_reproduces_the_game_without_an_engine(tmp_path, colour):
+    live = ChessEnv(colour=colour, nodes=200)
+    live.reset(5)
+    moves = []
+    for _ in range(4):
+        move = live.legal_actions()[0] if len(moves) != 1 else "not a move"
+        moves.append(move)
+        result = live.step(move)
+        if result.info.get("move"):
+            assert result.info["opponent_move"]  # a live step gets the engine's reply
+    live.close()
+    observations = [t.text for t in live.history if not t.is_action]
+    path, marker = _poison_engine(tmp_path)
+    replayed = ChessEnv(colour=colour, engine_path=path)
+    history = replayed.replay(5, moves, observations=observations)
+    assert [t.text for t in history] == [t.text for t in live.history]
+    assert replayed.board.fen() == live.board.fen() and replayed.moves == live.moves
+    assert replayed.total_reward == live.total_reward == -1.0 and replayed.steps == 4
+    assert not marker.exists() and replayed.engine._engine is None
+    # Extra observations are ignored (the replay page rebuilds a prefix of the game).
+    prefix = ChessEnv(colour=colour, engine_path=path).replay(5, moves[:2], observations=observations)
+    assert [t.text for t in prefix] == [t.text for t in live.history[:5]]
+    assert not marker.exists()
+    replayed.close()
+
+
+def test_replay_refuses_observations_that_do_not_match(tmp_path):
+    path, marker = _poison_engine(tmp_path)
+    env = ChessEnv(engine_path=path)
+    after_e4 = chess.Board()
+    after_e4.push_san("e4")
+    after_e4.push_san("e5")
+    good = [f"fen: {START}\n", f"opponent: e5 | fen: {after_e4.fen()}\n"]
+    assert env.replay(0, ["e4"], observations=good)[-1].text == good[-1]
+    with pytest.raises(EnvError, match="not the recorded"):
+        env.replay(0, ["d4"], observations=good)  # a different move than the recording's position
+    with pytest.raises(EnvError, match="not legal"):
+        env.replay(0, ["e4"], observations=[good[0], "opponent: Ke2 | fen: x\n"])
+    with pytest.raises(EnvError, match="observations"):
+        env.replay(0, ["e4"], observations=good[:1])
+    assert not marker.exists()
+    env.close()
+
+
+@needs_engine
+def test_replay_without_observations_still_asks_the_engine(env):
+    history = env.replay(0, ["e4"])
+    assert history[-1].text.startswith("opponent: ") and env.engine._engine is not None

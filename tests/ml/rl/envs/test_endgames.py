@@ -160,3 +160,29 @@ def test_behaviour_dataset_and_make_env(tmp_path):
         assert env.normalisation.avg == 0.586 and env.max_steps == 400
     finally:
         env.close()
+
+
+@needs_engine
+def test_replay_with_observations_needs_no_engine_and_reset_starts_none(tmp_path):
+    marker = tmp_path / "started"
+    fake = tmp_path / "poison-engine"
+    fake.write_text(f"#!/bin/sh\ntouch {marker}\nexit 3\n")
+    fake.chmod(0o755)
+    live = EndgamesEnv(nodes=200)
+    try:
+        live.reset(3)
+        moves = []
+        for _ in range(3):
+            if live.done:
+                break
+            moves.append(live.legal_actions()[0])
+            result = live.step(moves[-1])
+            assert result.done or result.info["opponent_move"]  # a live step gets the engine's reply
+    finally:
+        live.close()
+    replayed = EndgamesEnv(engine_path=str(fake))
+    history = replayed.replay(3, moves, observations=[t.text for t in live.history if not t.is_action])
+    assert [t.text for t in history] == [t.text for t in live.history]
+    assert replayed.board.fen() == live.board.fen() and replayed.render()["start_fen"] == live.position.fen
+    assert not marker.exists() and replayed.engine._engine is None
+    replayed.close()
