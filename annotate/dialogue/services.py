@@ -71,7 +71,32 @@ def _has_counterpart(task: str) -> bool:
     return True
 
 
+# What a player needs to know, in the player's words (the module docstrings are written for developers).
+TASK_GUIDE = {
+    "maze_fo": "Maze, fully observed: reach the goal in as few moves as you can. Type 'move up', "
+    "'move down', 'move left' or 'move right'; you see your position, the goal and the walls around you.",
+    "maze_po": "Maze, partially observed: the same maze, but you only see the walls around you.",
+    "textnav_fo": "Text-Nav: take the stale food from the living-room table and put it in the kitchen "
+    "fridge. Commands like 'go to kitchen', 'open fridge', 'take stale food from table'; you see where you "
+    "are and what you carry.",
+    "textnav_po": "Text-Nav, partially observed: the same house, seen one room description at a time.",
+    "wordle": "Wordle: guess the five-letter word in six tries ('s o a r e' or 'soare'). Feedback: g = right "
+    "place, y = elsewhere in the word, b = absent. The hidden word keeps changing to any word that still fits.",
+    "chess": "Chess against Stockfish: type moves in SAN ('e4', 'Nf3', 'O-O') or UCI ('e2e4'). An illegal "
+    "move costs a point and is not played.",
+    "endgames": "Endgames: mate a lone king with king and queen, or king and rook, against Stockfish.",
+    "twenty_questions": "Twenty Questions: find the hidden object with yes/no questions ('Is it alive?'), "
+    "then guess it ('Is it a dog?'). Or play the oracle and answer a questioner.",
+    "guess_city": "Guess My City: ask anything about the hidden city ('What language do people speak?') "
+    "and name it when you know. Or play the oracle and answer without naming the city.",
+    "car_dealer": "Car Dealer: sell a car to a buyer with a hidden budget and wishes. Or play the buyer, "
+    "and end with 'Decision=Accept' or 'Decision=Reject'.",
+}
+
+
 def _description(task: str) -> str:
+    if task in TASK_GUIDE:
+        return TASK_GUIDE[task]
     module = sys.modules.get(getattr(TASKS[task], "__module__", ""))
     doc = (getattr(module, "__doc__", None) or "").strip()
     return doc.split("\n\n", 1)[0].replace("\n", " ")
