@@ -1,14 +1,12 @@
 """Offline datasets: roll out each task's behaviour policy (the paper's recipes) into trajectory JSONL.
 
-    python -m ml.rl.envs.datasets maze_fo --n 1000 --seed 0 --out var/datasets/maze_fo.jsonl
+The command line is ml/rl/envs/make_dataset.py (python -m ml.rl.envs.make_dataset TASK ...).
 
 Each task module registers its behaviour policy with `behaviour("task", "recipe description")`.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import time
 from collections.abc import Callable
@@ -77,22 +75,3 @@ def generate(task: str, n: int, seed: int, out: Path | str, **env_options: Any) 
         "mean_return": round(sum(returns) / len(returns), 4) if returns else None,
         "path": str(out),
     }
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("task")
-    parser.add_argument("--n", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", required=True)
-    args = parser.parse_args(argv)
-    # Run as a script this file is __main__, a second copy with an empty BEHAVIOURS: call the package's.
-    from ml.rl.envs.datasets import generate as package_generate
-
-    print(json.dumps(package_generate(args.task, args.n, args.seed, args.out)))
-
-
-if __name__ == "__main__":
-    main()
