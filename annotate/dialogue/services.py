@@ -506,12 +506,7 @@ def agent_move(game_id: int, turn_index: int) -> str:
         env, _ = build_env(game)
         action = _load_policy(checkpoint.path, LMPolicy)(env, list(env.history))
     except Exception as exc:  # a broken checkpoint must end the game visibly, not leave it thinking
-        with transaction.atomic():
-            game = Game.objects.select_for_update().get(pk=game_id)
-            if game.status == Game.Status.THINKING and len(game.turns) == turn_index:
-                _end(game, Game.Status.FAILED, f"The model could not move: {exc}")
-                game.save()
-        return "failed"
+        return _fail_thinking(game_id, turn_index, f"The model could not move: {exc}")
     with transaction.atomic():
         game = Game.objects.select_for_update().get(pk=game_id)
         if game.status != Game.Status.THINKING or len(game.turns) != turn_index:
@@ -523,6 +518,16 @@ def agent_move(game_id: int, turn_index: int) -> str:
         game.save()
     env.close()
     return "moved"
+
+
+def _fail_thinking(game_id: int, turn_index: int, message: str) -> str:
+    """End a game that is still waiting on the model's turn `turn_index` as failed, with `message`."""
+    with transaction.atomic():
+        game = Game.objects.select_for_update().get(pk=game_id)
+        if game.status == Game.Status.THINKING and len(game.turns) == turn_index:
+            _end(game, Game.Status.FAILED, message)
+            game.save()
+    return "failed"
 
 
 def oracle_move(game: Game, turn_index: int) -> str:
@@ -538,12 +543,7 @@ def oracle_move(game: Game, turn_index: int) -> str:
         if waiting or not game.turns[-1]["is_action"]:
             raise GameError("the recorded game does not end with an action awaiting a reply")
     except Exception as exc:  # a broken checkpoint must end the game visibly, not leave it thinking
-        with transaction.atomic():
-            game = Game.objects.select_for_update().get(pk=game_id)
-            if game.status == Game.Status.THINKING and len(game.turns) == turn_index:
-                _end(game, Game.Status.FAILED, f"The model could not answer: {exc}")
-                game.save()
-        return "failed"
+        return _fail_thinking(game_id, turn_index, f"The model could not answer: {exc}")
     with transaction.atomic():
         game = Game.objects.select_for_update().get(pk=game_id)
         if game.status != Game.Status.THINKING or len(game.turns) != turn_index:
