@@ -24,14 +24,21 @@ GAME_TEMPLATE = "annotate/dialogue/game.html"
 def play_index(request: HttpRequest) -> HttpResponse:
     """The tasks, a form to start a game, and the player's recent games."""
     error = None
-    values = {"task": "wordle", "human_role": "agent", "partner": "", "seed": ""}
+    values = {
+        "task": "wordle",
+        "human_role": "agent",
+        "partner": "",
+        "seed": "",
+        "colour": "white",
+        "elo": "",
+    }
     if request.method == "POST":
         values = {**values, **request.POST.dict()}
         try:
             game = services.start_game(
                 request.user,
                 values["task"],
-                {},
+                _chess_options(values) if values["task"] == "chess" else {},
                 _partner_from_form(values["partner"]),
                 values["human_role"],
                 seed=_seed(values["seed"]),
@@ -57,6 +64,18 @@ def _partner_from_form(raw: str) -> dict:
     if raw.startswith("checkpoint:"):
         return {"kind": "checkpoint", "checkpoint_id": raw.split(":", 1)[1]}
     return {"kind": raw}
+
+
+def _chess_options(values: dict) -> dict:
+    """The side the person plays, and the engine's strength: full (the paper's) or an Elo from 1350."""
+    options = {"colour": values.get("colour") or "white"}
+    elo = (values.get("elo") or "").strip()
+    if elo:
+        try:
+            options.update(mode="elo", elo=int(elo))
+        except ValueError:
+            raise services.GameError("The opponent's Elo is a whole number (or leave it empty).") from None
+    return options
 
 
 def _seed(raw: str) -> int | None:

@@ -82,3 +82,23 @@ def test_endgames_play_and_reload_without_the_engine(monkeypatch):
     env, _ = services.build_env(game)
     assert env.board.fen() == recorded_notes(game.turns[-1]["text"])["fen"]
     env.close()
+
+
+@needs_engine
+def test_the_start_form_picks_the_side_and_the_engine_strength():
+    player = UserFactory()
+    client = Client()
+    client.force_login(player)
+    form = {"task": "chess", "human_role": "agent", "partner": "", "seed": "1"}
+
+    response = client.post("/play/", {**form, "colour": "black", "elo": "1500"})
+    assert response.status_code == 302
+    game = services.visible_games(player).get()
+    assert game.env_options == {"colour": "black", "mode": "elo", "elo": 1500}
+    # Playing black, the engine (white) has already moved when the game opens.
+    assert "opponent:" in game.turns[0]["text"]
+
+    for elo, message in (("1000", "1350"), ("strong", "whole number")):
+        response = client.post("/play/", {**form, "elo": elo})
+        assert response.status_code == 400 and message in response.content.decode()
+    assert services.visible_games(player).count() == 1

@@ -1,5 +1,3 @@
-
-
 def test_every_task_has_a_guide_for_players():
     from annotate.dialogue.services import TASK_GUIDE, task_catalog
 

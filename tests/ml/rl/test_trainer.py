@@ -1,0 +1,98 @@
+import json
+
+import pytest
+
+from ml.experiments import Cancelled, ParamError, get
+from ml.lm.loading import load_model
+from ml.rl.envs.datasets import generate
+from ml.rl.trainer import RL_CONFIG_FILE, RLConfig, train
+
+TINY = {"n_layer": 1, "n_embd": 32, "n_head": 2, "block_size": 128, "batch_size": 8}
+
+
+@pytest.fixture(scope="module")
+def maze_data(tmp_path_factory):
+    path = tmp_path_factory.mktemp("rl") / "maze_fo.jsonl"
+    generate("maze_fo", 200, 0, path)
+    return path
+
+
+def test_config_from_dict_routes_unknown_keys_to_options():
+    cfg = RLConfig.from_dict({"task": "maze_fo", "algorithm": "filtered_bc", "top_fraction": 0.3, "steps": 7})
+    assert cfg.steps == 7 and cfg.options == {"top_fraction": 0.3}
+    assert RLConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(ValueError):
+        RLConfig(algorithm="nope")
+
+
+def test_train_saves_a_checkpoint_lmpolicy_can_load(maze_data, tmp_path):
+    cfg = RLConfig(task="maze_fo", dataset=str(maze_data), steps=30, lr=3e-3, device="cpu", **TINY)
+    outcome = train(cfg, tmp_path / "ckpt")
+    assert len(outcome.losses) == 30 and outcome.losses[-1] < outcome.losses[0]
+    assert outcome.steps_per_s > 0
+    saved = json.loads((tmp_path / "ckpt" / RL_CONFIG_FILE).read_text())
+    assert RLConfig.from_dict(saved) == cfg
+    model, tokenizer = load_model(tmp_path / "ckpt", device="cpu")
+    assert model.config.n_positions == 128 and len(tokenizer) == len(outcome.tokenizer)
+
+
+def test_filtered_bc_trains_on_fewer_trajectories(maze_data):
+    cfg = RLConfig(
+        algorithm="filtered_bc",
+        dataset=str(maze_data),
+        steps=2,
+        device="cpu",
+        options={"top_fraction": 0.25},
+        **TINY,
+    )
+    assert train(cfg).n_trajectories == 50
+
+
+def test_cancel_through_report_stops_training(maze_data, tmp_path):
+    calls = []
+
+    def report(fraction, message):
+        calls.append(fraction)
+        if fraction >= 0.1:
+            raise Cancelled()
+
+    cfg = RLConfig(dataset=str(maze_data), steps=100, device="cpu", **TINY)
+    with pytest.raises(Cancelled):
+        train(cfg, tmp_path / "ckpt", report)
+    assert max(calls) < 0.2
+    assert not (tmp_path / "ckpt").exists()
+
+
+def test_rl_train_experiment_end_to_end(tmp_path):
+    experiment = get("rl.train")
+    params = experiment.validate(
+        {
+            "dataset_size": 20,
+            "steps": 5,
+            "eval_episodes": 2,
+            "algorithm": "filtered_bc",
+            "top_fraction": 0.5,
+            **TINY,
+        }
+    )
+    progress = []
+    result = experiment.load_entry()(params, tmp_path, lambda f, m: progress.append(f))
+    kinds = {a.kind for a in result.artifacts}
+    assert {"checkpoint", "plot", "metrics", "dataset"} <= kinds
+    for artifact in result.artifacts:
+        assert artifact.path.exists()
+    checkpoint = next(a.path for a in result.artifacts if a.kind == "checkpoint")
+    assert (checkpoint / "config.json").is_file() and (checkpoint / RL_CONFIG_FILE).is_file()
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["trajectories"] == 10 and metrics["params"] > 0
+    assert metrics["episodes"] == 2 and {"score", "score_ci_low", "score_ci_high", "mean_return"} <= set(
+        metrics
+    )
+    assert (tmp_path / "loss_curve.png").is_file() and (tmp_path / "loss_curve.svg").is_file()
+    assert progress[-1] == 1.0 and progress == sorted(progress)
+
+
+def test_rl_train_rejects_unknown_task(tmp_path):
+    experiment = get("rl.train")
+    with pytest.raises(ParamError):
+        experiment.load_entry()(experiment.validate({"task": "nope"}), tmp_path, lambda f, m: None)
