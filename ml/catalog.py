@@ -181,3 +181,57 @@ register(
         queue="gpu",
     )
 )
+
+register(
+    Experiment(
+        name="rl.train",
+        title="RL: train a text-game agent offline (BC, filtered BC)",
+        description="Train a tiny causal LM on a task's trajectory JSONL (or a freshly generated behaviour "
+        "dataset) with behaviour cloning or filtered BC, evaluate it in the environment, and save the "
+        "checkpoint to the model registry. Writes metrics.json (return, normalised score with a 95% "
+        "bootstrap CI) and a loss plot.",
+        params=(
+            Param("task", str, "maze_fo", "Task name (see ml.rl.envs)."),
+            Param("algorithm", str, "bc", "Training method.", choices=("bc", "filtered_bc")),
+            Param("dataset", str, "", "Trajectory JSONL; empty generates a behaviour dataset."),
+            Param("dataset_size", int, 1000, "Episodes to generate when dataset is empty.", min=1),
+            Param(
+                "top_fraction",
+                float,
+                0.1,
+                "filtered_bc: share of trajectories kept by return.",
+                min=0.001,
+                max=1.0,
+            ),
+            Param("n_layer", int, 4, "Transformer layers.", min=1, max=24),
+            Param("n_embd", int, 160, "Hidden size.", min=8, max=2048),
+            Param("n_head", int, 4, "Attention heads.", min=1, max=32),
+            Param("block_size", int, 256, "Context length in tokens.", min=64, max=4096),
+            Param("steps", int, 2000, "Optimizer steps.", min=1, max=1_000_000),
+            Param("batch_size", int, 16, "Windows per step.", min=1, max=4096),
+            Param("lr", float, 1e-3, "Peak learning rate.", min=1e-6, max=1.0),
+            Param("seed", int, 0, "Random seed.", min=0),
+            Param("eval_episodes", int, 50, "Evaluation episodes after training (0: none).", min=0),
+        ),
+        entry="ml.rl.trainer:run_train_experiment",
+        queue="gpu",
+    )
+)
+
+register(
+    Experiment(
+        name="rl.evaluate",
+        title="RL: evaluate a text-game agent",
+        description="Play a checkpoint (greedy or sampled) for N episodes of a task; metrics.json has the mean "
+        "return, normalised score with a 95% bootstrap CI, success rate and mean episode length.",
+        params=(
+            Param("task", str, "maze_fo", "Task name (see ml.rl.envs)."),
+            Param("checkpoint", str, "", "A local model directory."),
+            Param("episodes", int, 50, "Episodes to play.", min=1, max=100_000),
+            Param("seed", int, 0, "Random seed (episode seeds and sampling).", min=0),
+            Param("temperature", float, 0.0, "Sampling temperature (0: greedy).", min=0.0, max=5.0),
+        ),
+        entry="ml.rl.evaluate:run_evaluate_experiment",
+        queue="gpu",
+    )
+)

@@ -69,18 +69,19 @@ def test_return_to_go_discounts_per_action_token():
 
 def test_windows_keep_the_most_recent_context(tokenizer):
     tt = tokenize_trajectory(hand_built(), tokenizer, gamma=0.99)
-    data = WindowDataset([tt], block_size=8)
-    assert len(data) == 2
+    # 5 tokens of context before each action (block 8 - 3 reserved for generation), then the action.
+    data = WindowDataset([tt], block_size=8, max_new_tokens=3)
+    assert len(data) == 2 and tt.action_starts == [7, 14]
     first, second = data.window(0), data.window(1)
     assert first["input_ids"].tolist() == tt.input_ids[2:10].tolist()  # ends at the first action's newline
-    assert second["input_ids"].tolist() == tt.input_ids[8:16].tolist()
+    assert second["input_ids"].tolist() == tt.input_ids[9:16].tolist()
     assert second["action_mask"][-1] == 1 and second["rewards"][-1] == 2.0
     assert math.isclose(float(second["returns_to_go"][-1]), 2.0)
 
 
 def test_collate_pads_and_masks(tokenizer):
     tt = tokenize_trajectory(hand_built(), tokenizer)
-    data = WindowDataset([tt], block_size=64)
+    data = WindowDataset([tt], block_size=64, max_new_tokens=16)
     batch = data.batch([0, 1], tokenizer.pad_token_id)
     assert batch.input_ids.shape == (2, 16)
     assert batch.attention_mask[0].tolist() == [1] * 10 + [0] * 6

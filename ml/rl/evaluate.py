@@ -1,0 +1,162 @@
+"""Play a causal LM policy on a task for N episodes and report return, normalised score and a CI.
+
+The LM reads the history exactly as LMPolicy formats it (policies.history_text) and writes one line;
+the episodes run side by side in a VectorEnv, and every step generates the next action of all live
+games in one batched `sample` call. Runs on whatever pick_device chooses (CUDA when present).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ml.experiments import ArtifactOut, ExperimentResult, ParamError, ProgressFn
+from ml.rl.data import MAX_NEW_TOKENS  # as LMPolicy
+from ml.rl.envs.base import VectorEnv, make_env
+from ml.rl.policies import history_text
+
+EVAL_SEED_OFFSET = 500_000  # episode seeds apart from the dataset generator's (seed * 1_000_003 + i)
+# Tasks where a game that ends before its step cap was won (for the success rate).
+SUCCESS_TASKS = {"maze_fo", "maze_po", "textnav_fo", "textnav_po", "wordle", "twenty_questions", "guess_city"}
+
+
+def episode_seeds(seed: int, episodes: int) -> list[int]:
+    return [seed * 1_000_003 + EVAL_SEED_OFFSET + i for i in range(episodes)]
+
+
+def rollout_lm(
+    model,
+    tokenizer,
+    task: str,
+    episodes: int,
+    seed: int = 0,
+    temperature: float = 0.0,
+    batch_size: int = 64,
+    max_new_tokens: int = MAX_NEW_TOKENS,
+    report: ProgressFn | None = None,
+    **env_options: Any,
+) -> list[dict[str, Any]]:
+    """One record per episode: seed, return, length (actions), done, truncated."""
+    from ml.lm.generate import sample
+
+    seeds = episode_seeds(seed, episodes)
+    records: list[dict[str, Any]] = []
+    for start in range(0, episodes, batch_size):
+        chunk = seeds[start : start + batch_size]
+        vec = VectorEnv(lambda: make_env(task, **env_options), len(chunk))
+        try:
+            vec.reset(chunk)
+            truncated = [False] * len(chunk)
+            turn = 0
+            while not all(vec.done):
+                live = [i for i, env in enumerate(vec.envs) if not env.done]
+                prompts = [history_text(vec.envs[i].history) for i in live]
+                outs = sample(
+                    model,
+                    tokenizer,
+                    prompts,
+                    max_new_tokens=max_new_tokens,
+                    temperature=temperature,
+                    stop=["\n"],
+                    seed=seed * 7919 + start + turn,
+                    batch_size=max(1, len(prompts)),
+                )
+                actions: list[str | None] = [None] * len(chunk)
+                for i, out in zip(live, outs, strict=True):
+                    actions[i] = out[0].split("\n", 1)[0].strip()
+                for i, result in enumerate(vec.step(actions)):
+                    if actions[i] is not None and result.info.get("truncated"):
+                        truncated[i] = True
+                turn += 1
+            for env, s, trunc in zip(vec.envs, chunk, truncated, strict=True):
+                records.append(
+                    {"seed": s, "return": env.total_reward, "length": env.steps, "truncated": trunc}
+                )
+        finally:
+            vec.close()
+        if report:
+            report(len(records) / episodes, f"evaluated {len(records)}/{episodes} episodes")
+    return records
+
+
+def summarise(task: str, records: list[dict[str, Any]], seed: int = 0, n_boot: int = 1000) -> dict[str, Any]:
+    """Mean return, mean normalised score with a 95% bootstrap CI, success rate, mean length."""
+    from ml.stats import bootstrap_ci
+
+    norm = make_env(task).normalisation
+    returns = np.array([r["return"] for r in records], dtype=float)
+    scores = np.array([norm.score(r) for r in returns], dtype=float)
+    ci = bootstrap_ci(scores, np.mean, n_boot=n_boot, seed=seed)
+    summary: dict[str, Any] = {
+        "task": task,
+        "episodes": len(records),
+        "mean_return": round(float(returns.mean()), 4),
+        "score": round(ci.estimate, 3),
+        "score_ci_low": round(ci.ci_low, 3),
+        "score_ci_high": round(ci.ci_high, 3),
+        "mean_length": round(float(np.mean([r["length"] for r in records])), 3),
+        "success_rate": None,
+        "normalisation": {"min": norm.min, "avg": norm.avg, "max": norm.max, "source": norm.source},
+    }
+    if task in SUCCESS_TASKS:
+        summary["success_rate"] = round(float(np.mean([not r["truncated"] for r in records])), 4)
+    return summary
+
+
+def evaluate_model(model, tokenizer, task: str, episodes: int, seed: int = 0, temperature: float = 0.0, **kw):
+    """(summary, per-episode records) for an in-memory model."""
+    records = rollout_lm(model, tokenizer, task, episodes, seed, temperature, **kw)
+    return summarise(task, records, seed), records
+
+
+def evaluate_checkpoint(
+    path: Path | str, task: str, episodes: int, seed: int = 0, temperature: float = 0.0, device=None, **kw
+):
+    """(summary, records) for a checkpoint directory as LMPolicy would load it."""
+    from ml.lm.loading import load_model
+
+    model, tokenizer = load_model(path, device=device)
+    return evaluate_model(model, tokenizer, task, episodes, seed, temperature, **kw)
+
+
+# --- the rl.evaluate experiment (registered in ml.catalog)
+
+
+def run_evaluate_experiment(params: dict[str, Any], workdir: Path, report: ProgressFn) -> ExperimentResult:
+    """Entry point of rl.evaluate: play a checkpoint for N episodes; metrics.json has the score table."""
+    from ml.rl.envs.base import EnvError
+
+    try:
+        make_env(params["task"]).close()
+    except EnvError as exc:
+        raise ParamError("task", str(exc)) from None
+    path = params["checkpoint"]
+    if not path or not Path(path).expanduser().exists():
+        raise ParamError("checkpoint", f"no checkpoint at {path!r}")
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    report(0.0, f"evaluating {path} on {params['task']}")
+    summary, records = evaluate_checkpoint(
+        path, params["task"], params["episodes"], params["seed"], params["temperature"], report=report
+    )
+    metrics = {
+        **summary,
+        "checkpoint": str(path),
+        "temperature": params["temperature"],
+        "seed": params["seed"],
+    }
+    metrics_path = workdir / "metrics.json"
+    metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
+    episodes_path = workdir / "episodes.json"
+    episodes_path.write_text(json.dumps(records) + "\n")
+    report(1.0, f"score {summary['score']}")
+    return ExperimentResult(
+        metrics=metrics,
+        artifacts=[
+            ArtifactOut(metrics_path, "metrics", metrics_path.name),
+            ArtifactOut(episodes_path, "metrics", episodes_path.name),
+        ],
+    )
