@@ -255,3 +255,24 @@ def _finish(
     if cut >= 0:
         text, reason = text[:cut], "stop"
     return Completion(text=text, num_tokens=len(tokens) + extra_tokens, finish_reason=reason)
+
+
+def next_line(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    prompt: str,
+    max_new_tokens: int = 48,
+    temperature: float = 0.0,
+    seed: int = 0,
+) -> str:
+    """The model's next line after `prompt`, stripped: how agents and oracles take a turn in a dialogue."""
+    [[text]] = sample(
+        model,
+        tokenizer,
+        [prompt],
+        max_new_tokens=max_new_tokens,
+        temperature=temperature,
+        stop=["\n"],
+        seed=seed,
+    )
+    return text.split("\n", 1)[0].strip()

@@ -76,19 +76,17 @@ class LMPolicy:
         self.seed = seed
 
     def __call__(self, env: TextEnv | None, history: History) -> str:
-        from ml.lm.generate import sample
+        from ml.lm.generate import next_line
 
-        prompt = history_text(history)
-        text = sample(
+        # Seeded by the game's progress, like LMOracle, so a replayed game gets the same moves.
+        return next_line(
             self.model,
             self.tokenizer,
-            [prompt],
-            max_new_tokens=self.max_new_tokens,
-            temperature=self.temperature,
-            stop=["\n"],
-            seed=self.seed + len(history),
-        )[0][0]
-        return text.split("\n", 1)[0].strip()
+            history_text(history),
+            self.max_new_tokens,
+            self.temperature,
+            self.seed + len(history),
+        )
 
 
 def make_policy(spec: dict[str, Any], *, task: str | None = None, seed: int | None = 0) -> Policy:

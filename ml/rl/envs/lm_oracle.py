@@ -108,18 +108,17 @@ class LMOracle:
         self.seed = seed
 
     def reply(self, task: str, secret: dict[str, Any], history: Sequence[Turn], utterance: str) -> str:
-        from ml.lm.generate import sample
+        from ml.lm.generate import next_line
 
         prompt = build_prompt(task, secret, history, utterance)
         # The seed follows the game's progress, so sampled replies vary across turns but replay exactly.
-        [[text]] = sample(
+        text = next_line(
             self.model,
             self.tokenizer,
-            [prompt],
-            max_new_tokens=self.max_new_tokens,
-            temperature=self.temperature,
-            stop=["\n"],
-            seed=self.seed + len(history),
+            prompt,
+            self.max_new_tokens,
+            self.temperature,
+            self.seed + len(history),
         )
         reply = first_line(text) or EMPTY_REPLY
         if task == "guess_city":
