@@ -185,35 +185,101 @@ register(
 register(
     Experiment(
         name="rl.train",
-        title="RL: train a text-game agent offline (BC, filtered BC)",
-        description="Train a tiny causal LM on a task's trajectory JSONL (or a freshly generated behaviour "
-        "dataset) with behaviour cloning or filtered BC, evaluate it in the environment, and save the "
-        "checkpoint to the model registry. Writes metrics.json (return, normalised score with a 95% "
-        "bootstrap CI) and a loss plot.",
+        title="RL: train a text-game agent (BC, filtered BC, MC returns, ILQL, PPO, online filtered BC)",
+        description="Train a causal LM agent for a text game: offline on a task's trajectory JSONL (or a "
+        "freshly generated behaviour dataset) with BC, filtered BC, MC returns or ILQL, or online against "
+        "the environment with PPO or online filtered BC. Value methods and online methods start from "
+        "`init_from` (a BC checkpoint) when given. Evaluates the agent, saves the checkpoint (with its "
+        "value heads) to the model registry, and writes metrics.json (return, normalised score with a "
+        "95% bootstrap CI) and a loss plot.",
         params=(
             Param("task", str, "maze_fo", "Task name (see ml.rl.envs)."),
-            Param("algorithm", str, "bc", "Training method.", choices=("bc", "filtered_bc")),
+            Param(
+                "algorithm",
+                str,
+                "bc",
+                "Training method.",
+                choices=("bc", "filtered_bc", "mc_returns", "ilql", "ppo", "online_filtered_bc"),
+            ),
             Param("dataset", str, "", "Trajectory JSONL; empty generates a behaviour dataset."),
             Param("dataset_size", int, 1000, "Episodes to generate when dataset is empty.", min=1),
+            Param(
+                "init_from",
+                str,
+                "",
+                "A local checkpoint to start from (e.g. a BC run's).",
+            ),
             Param(
                 "top_fraction",
                 float,
                 0.1,
-                "filtered_bc: share of trajectories kept by return.",
+                "filtered_bc / online_filtered_bc: share of trajectories kept by return.",
                 min=0.001,
                 max=1.0,
             ),
+            Param(
+                "beta",
+                float,
+                4.0,
+                "mc_returns / ilql: decoding logits + beta * (Q - V).",
+                min=0.0,
+                max=1000.0,
+            ),
+            Param("tau", float, 0.7, "ilql: expectile (the paper uses 0.99 on Maze).", min=0.01, max=0.999),
+            Param("cql_weight", float, 0.1, "mc_returns / ilql: weight of the CQL term.", min=0.0, max=100.0),
+            Param("episodes_per_iter", int, 32, "ppo / online_filtered_bc: rollouts per iteration.", min=1),
             Param("n_layer", int, 4, "Transformer layers.", min=1, max=24),
             Param("n_embd", int, 160, "Hidden size.", min=8, max=2048),
             Param("n_head", int, 4, "Attention heads.", min=1, max=32),
-            Param("block_size", int, 256, "Context length in tokens.", min=64, max=4096),
-            Param("steps", int, 2000, "Optimizer steps.", min=1, max=1_000_000),
+            Param("block_size", int, 128, "Context length in tokens.", min=64, max=4096),
+            Param("tokenizer", str, "bpe", "Tokenizer trained on the data.", choices=("bpe", "char")),
+            Param("steps", int, 2000, "Optimizer steps (online methods: iterations).", min=1, max=1_000_000),
             Param("batch_size", int, 16, "Windows per step.", min=1, max=4096),
             Param("lr", float, 1e-3, "Peak learning rate.", min=1e-6, max=1.0),
             Param("seed", int, 0, "Random seed.", min=0),
             Param("eval_episodes", int, 50, "Evaluation episodes after training (0: none).", min=0),
         ),
         entry="ml.rl.trainer:run_train_experiment",
+        queue="gpu",
+    )
+)
+
+register(
+    Experiment(
+        name="rl.table",
+        title="RL: the task x method grid over seeds (LMRL-Gym table)",
+        description="For each task and seed, generate a behaviour dataset, train BC, start every other "
+        "method from that BC checkpoint, and play each agent. Writes the table (mean normalised score over "
+        "seeds, a 95% CI over pooled episodes, training time and the paper's score), runs.json, and a "
+        "grouped bar plot with the paper's scores marked.",
+        params=(
+            Param("tasks", str, "maze_fo", "Comma-separated task names."),
+            Param(
+                "algorithms",
+                str,
+                "bc,filtered_bc,mc_returns,ilql,ppo,online_filtered_bc",
+                "Comma-separated methods.",
+            ),
+            Param("seeds", int, 3, "Seeds per cell (0..seeds-1).", min=1, max=20),
+            Param("dataset_size", int, 2000, "Behaviour episodes per task and seed.", min=10),
+            Param("n_layer", int, 4, "Transformer layers.", min=1, max=24),
+            Param("n_embd", int, 160, "Hidden size.", min=8, max=2048),
+            Param("n_head", int, 4, "Attention heads.", min=1, max=32),
+            Param("block_size", int, 128, "Context length in tokens.", min=64, max=4096),
+            Param("batch_size", int, 16, "Windows per step.", min=1, max=4096),
+            Param("lr", float, 1e-3, "BC peak learning rate.", min=1e-6, max=1.0),
+            Param("bc_steps", int, 3000, "BC steps (every method starts from BC).", min=1),
+            Param("finetune_steps", int, 1500, "Steps of filtered BC, MC returns and ILQL.", min=1),
+            Param("finetune_lr", float, 3e-4, "Peak learning rate after BC.", min=1e-6, max=1.0),
+            Param("online_iterations", int, 20, "PPO / online filtered BC iterations.", min=1),
+            Param("episodes_per_iter", int, 32, "Rollouts per online iteration.", min=1),
+            Param("top_fraction", float, 0.1, "Filtered BC: share kept by return.", min=0.001, max=1.0),
+            Param("ilql_tau", float, 0.7, "ILQL expectile.", min=0.01, max=0.999),
+            Param("cql_weight", float, 0.1, "CQL weight (MC returns, ILQL).", min=0.0, max=100.0),
+            Param("beta", float, 4.0, "Decoding beta (MC returns, ILQL).", min=0.0, max=1000.0),
+            Param("eval_episodes", int, 100, "Evaluation episodes per agent.", min=1),
+        ),
+        entry="ml.rl.table:run_table_experiment",
         queue="gpu",
     )
 )
@@ -230,6 +296,7 @@ register(
             Param("episodes", int, 50, "Episodes to play.", min=1, max=100_000),
             Param("seed", int, 0, "Random seed (episode seeds and sampling).", min=0),
             Param("temperature", float, 0.0, "Sampling temperature (0: greedy).", min=0.0, max=5.0),
+            Param("beta", float, -1.0, "Value-guided decoding beta (-1: the checkpoint's own).", min=-1.0),
         ),
         entry="ml.rl.evaluate:run_evaluate_experiment",
         queue="gpu",

@@ -8,13 +8,17 @@ padding does not shift a row's positions (GPT-2's learned positions and Llama's 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from ml.lm.models import max_positions
+
+# Reshapes next-token logits (batch, vocab) given the last layer's hidden state (batch, hidden) at the
+# same position, e.g. value-guided decoding: logits + beta * (Q(h) - V(h)) (ml.rl.algos.value_heads).
+LogitsGuide = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 @dataclass
@@ -59,6 +63,7 @@ def generate(
     batch_size: int = 64,
     num_return_sequences: int = 1,
     ignore_eos: bool = False,
+    guide: LogitsGuide | None = None,
 ) -> list[list[Completion]]:
     """For each prompt, `num_return_sequences` completions, in prompt order.
 
@@ -79,7 +84,9 @@ def generate(
         with torch.inference_mode():
             for start in range(0, len(rows), batch_size):
                 flat.extend(
-                    _decode_batch(model, tokenizer, rows[start : start + batch_size], params, generator)
+                    _decode_batch(
+                        model, tokenizer, rows[start : start + batch_size], params, generator, guide
+                    )
                 )
     finally:
         model.train(was_training)
@@ -100,6 +107,7 @@ def sample(
     batch_size: int = 64,
     num_return_sequences: int = 1,
     ignore_eos: bool = False,
+    guide: LogitsGuide | None = None,
 ) -> list[list[str]]:
     """Like `generate`, returning only the completion texts."""
     results = generate(
@@ -115,6 +123,7 @@ def sample(
         batch_size=batch_size,
         num_return_sequences=num_return_sequences,
         ignore_eos=ignore_eos,
+        guide=guide,
     )
     return [[c.text for c in per_prompt] for per_prompt in results]
 
@@ -185,6 +194,7 @@ def _decode_batch(
     rows: list[list[int]],
     params: SamplingParams,
     generator: torch.Generator,
+    guide: LogitsGuide | None = None,
 ) -> list[Completion]:
     device = model.device
     pad, eos = _special_ids(model, tokenizer)
@@ -209,9 +219,13 @@ def _decode_batch(
             cache=cache,
             use_cache=True,
             logits_to_keep=1,
+            output_hidden_states=guide is not None,
         )
         cache = out.cache
-        chosen = _next_tokens(out.logits[:, -1, :].float(), params, generator)
+        logits = out.logits[:, -1, :].float()
+        if guide is not None:
+            logits = guide(logits, out.hidden_states[-1][:, -1, :])
+        chosen = _next_tokens(logits, params, generator)
         keep: list[int] = []
         for slot, (row, token) in enumerate(zip(active, chosen.tolist(), strict=True)):
             if token in eos and not params.ignore_eos:
@@ -264,6 +278,7 @@ def next_line(
     max_new_tokens: int = 48,
     temperature: float = 0.0,
     seed: int = 0,
+    guide: LogitsGuide | None = None,
 ) -> str:
     """The model's next line after `prompt`, stripped: how agents and oracles take a turn in a dialogue."""
     [[text]] = sample(
@@ -274,5 +289,6 @@ def next_line(
         temperature=temperature,
         stop=["\n"],
         seed=seed,
+        guide=guide,
     )
     return text.split("\n", 1)[0].strip()

@@ -37,9 +37,11 @@ def rollout_lm(
     batch_size: int = 64,
     max_new_tokens: int = MAX_NEW_TOKENS,
     report: ProgressFn | None = None,
+    guide=None,
     **env_options: Any,
 ) -> list[dict[str, Any]]:
-    """One record per episode: seed, return, length (actions), done, truncated."""
+    """One record per episode: seed, return, length (actions), done, truncated. `guide` reshapes the
+    logits (value-guided decoding, ml.lm.generate.LogitsGuide)."""
     from ml.lm.generate import sample
 
     seeds = episode_seeds(seed, episodes)
@@ -63,6 +65,7 @@ def rollout_lm(
                     stop=["\n"],
                     seed=seed * 7919 + start + turn,
                     batch_size=max(1, len(prompts)),
+                    guide=guide,
                 )
                 actions: list[str | None] = [None] * len(chunk)
                 for i, out in zip(live, outs, strict=True):
@@ -106,20 +109,60 @@ def summarise(task: str, records: list[dict[str, Any]], seed: int = 0, n_boot: i
     return summary
 
 
-def evaluate_model(model, tokenizer, task: str, episodes: int, seed: int = 0, temperature: float = 0.0, **kw):
-    """(summary, per-episode records) for an in-memory model."""
-    records = rollout_lm(model, tokenizer, task, episodes, seed, temperature, **kw)
-    return summarise(task, records, seed), records
+def evaluate_model(
+    model,
+    tokenizer,
+    task: str,
+    episodes: int,
+    seed: int = 0,
+    temperature: float = 0.0,
+    heads=None,
+    beta: float = 0.0,
+    **kw,
+):
+    """(summary, per-episode records) for an in-memory model; with value `heads`, decoding adds
+    beta * (min Q - V) to the logits."""
+    guide = heads.guide(beta) if heads is not None and beta else None
+    records = rollout_lm(model, tokenizer, task, episodes, seed, temperature, guide=guide, **kw)
+    summary = summarise(task, records, seed)
+    summary["beta"] = beta if guide is not None else 0.0
+    return summary, records
+
+
+def checkpoint_beta(path: Path | str) -> float:
+    """The decoding beta a checkpoint was trained for (its rl_config options, else the algorithm's
+    default); 0 for checkpoints without value heads."""
+    from ml.rl.algos import ALGORITHMS
+    from ml.rl.trainer import RL_CONFIG_FILE
+
+    config_path = Path(path) / RL_CONFIG_FILE
+    if not config_path.is_file():
+        return 0.0
+    config = json.loads(config_path.read_text())
+    options = config.get("options") or {}
+    default = getattr(ALGORITHMS.get(config.get("algorithm")), "beta", 0.0)
+    return float(options.get("beta", default))
 
 
 def evaluate_checkpoint(
-    path: Path | str, task: str, episodes: int, seed: int = 0, temperature: float = 0.0, device=None, **kw
+    path: Path | str,
+    task: str,
+    episodes: int,
+    seed: int = 0,
+    temperature: float = 0.0,
+    device=None,
+    beta: float | None = None,
+    **kw,
 ):
-    """(summary, records) for a checkpoint directory as LMPolicy would load it."""
+    """(summary, records) for a checkpoint directory as LMPolicy would load it, value heads included
+    (beta None: the checkpoint's own, see checkpoint_beta)."""
     from ml.lm.loading import load_model
+    from ml.rl.algos.value_heads import load_heads
 
     model, tokenizer = load_model(path, device=device)
-    return evaluate_model(model, tokenizer, task, episodes, seed, temperature, **kw)
+    heads = load_heads(path, device=model.device)
+    beta = checkpoint_beta(path) if beta is None else beta
+    return evaluate_model(model, tokenizer, task, episodes, seed, temperature, heads=heads, beta=beta, **kw)
 
 
 # --- the rl.evaluate experiment (registered in ml.catalog)
@@ -140,7 +183,13 @@ def run_evaluate_experiment(params: dict[str, Any], workdir: Path, report: Progr
     workdir.mkdir(parents=True, exist_ok=True)
     report(0.0, f"evaluating {path} on {params['task']}")
     summary, records = evaluate_checkpoint(
-        path, params["task"], params["episodes"], params["seed"], params["temperature"], report=report
+        path,
+        params["task"],
+        params["episodes"],
+        params["seed"],
+        params["temperature"],
+        beta=None if params.get("beta", -1.0) < 0 else params["beta"],
+        report=report,
     )
     metrics = {
         **summary,

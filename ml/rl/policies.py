@@ -67,13 +67,21 @@ class LMPolicy:
         temperature: float = 0.0,
         device: str | None = None,
         seed: int = 0,
+        beta: float | None = None,
     ):
         from ml.lm.loading import load_model
+        from ml.rl.algos.value_heads import load_heads
+        from ml.rl.evaluate import checkpoint_beta
 
         self.model, self.tokenizer = load_model(model_dir, device=device)
         self.max_new_tokens = max_new_tokens
         self.temperature = temperature
         self.seed = seed
+        # Checkpoints with value heads (ILQL, MC returns) decode as they were evaluated:
+        # logits + beta * (min Q - V), with the checkpoint's own beta unless told otherwise.
+        heads = load_heads(model_dir, device=self.model.device)
+        beta = checkpoint_beta(model_dir) if beta is None else beta
+        self.guide = heads.guide(beta) if heads is not None and beta else None
 
     def __call__(self, env: TextEnv | None, history: History) -> str:
         from ml.lm.generate import next_line
@@ -86,6 +94,7 @@ class LMPolicy:
             self.max_new_tokens,
             self.temperature,
             self.seed + len(history),
+            guide=self.guide,
         )
 
 

@@ -33,6 +33,8 @@ class RLConfig:
     algorithm: str = "bc"  # a key of ml.rl.algos.ALGORITHMS
     dataset: str = ""  # trajectory JSONL
     init_from: str = ""  # a local checkpoint to start from instead of a fresh tiny model
+    tokenizer: str = "bpe"  # "bpe": byte-level BPE trained on the data (2-3x fewer tokens); "char"
+    vocab_size: int = 512  # for "bpe"
     n_layer: int = 4
     n_embd: int = 160
     n_head: int = 4
@@ -57,6 +59,9 @@ class RLConfig:
             raise ValueError(f"unknown algorithm {self.algorithm!r}; known: {sorted(ALGORITHMS)}")
         if self.steps < 1 or self.batch_size < 1 or self.block_size < 2:
             raise ValueError("steps and batch_size must be >= 1 and block_size >= 2")
+        make_algorithm(self)  # bad options fail here, with the algorithm's message
+        if self.tokenizer not in ("bpe", "char"):
+            raise ValueError("tokenizer must be 'bpe' or 'char'")
         if not 0 <= self.gamma <= 1:
             raise ValueError("gamma must be in [0, 1]")
 
@@ -86,10 +91,13 @@ def make_algorithm(cfg: RLConfig):
         raise ValueError(f"bad options for {cfg.algorithm}: {exc}") from None
 
 
-def build_tokenizer(texts: list[str]):
-    """A char tokenizer over the data plus printable ASCII, so a policy's unusual output still encodes."""
-    from ml.lm.tokenizers import char_tokenizer
+def build_tokenizer(texts: list[str], kind: str = "bpe", vocab_size: int = 512):
+    """A byte-level BPE trained on the data (any output encodes), or a char tokenizer over the data plus
+    printable ASCII, so a policy's unusual output still encodes."""
+    from ml.lm.tokenizers import char_tokenizer, train_bpe
 
+    if kind == "bpe":
+        return train_bpe(texts, vocab_size=vocab_size)
     return char_tokenizer([*texts, string.printable])
 
 
@@ -112,12 +120,16 @@ def save_rl_checkpoint(
     model, tokenizer, cfg: RLConfig, out_dir: Path | str, value_heads: torch.nn.Module | None = None
 ) -> Path:
     """save_pretrained model + tokenizer (what LMPolicy loads), rl_config.json, and the value heads'
-    state dict as value_heads.pt for methods that have them (ILQL, MC returns)."""
+    state dict as value_heads.pt for methods that have them (ILQL, MC returns, PPO); ValueHeads also
+    write their shape to value_heads.json so value_heads.load_heads can rebuild them."""
     from ml.lm.train import save_checkpoint
+    from ml.rl.algos.value_heads import ValueHeads, save_heads
 
     out = save_checkpoint(model, tokenizer, out_dir)
     (out / RL_CONFIG_FILE).write_text(json.dumps(cfg.to_dict(), indent=2) + "\n")
-    if value_heads is not None:
+    if isinstance(value_heads, ValueHeads):
+        save_heads(value_heads, out)
+    elif value_heads is not None:
         torch.save(value_heads.state_dict(), out / VALUE_HEADS_FILE)
     return out
 
@@ -141,6 +153,7 @@ class TrainOutcome:
     n_trajectories: int  # after the algorithm's selection
     n_windows: int
     checkpoint: Path | None = None
+    heads: torch.nn.Module | None = None  # value heads, for the methods that train them
 
 
 def train(cfg: RLConfig, out_dir: Path | str | None = None, report: ProgressFn | None = None) -> TrainOutcome:
@@ -149,8 +162,13 @@ def train(cfg: RLConfig, out_dir: Path | str | None = None, report: ProgressFn |
     from ml.lm.device import pick_device
     from ml.lm.models import max_positions
     from ml.lm.seeding import seed_everything
+    from ml.rl.algos import ALGORITHMS
     from ml.rl.data import WindowDataset, load_trajectories, tokenize_trajectories, trajectory_texts
 
+    if getattr(ALGORITHMS[cfg.algorithm], "online", False):
+        from ml.rl.online import train_online
+
+        return train_online(cfg, out_dir, report)
     notify = report or (lambda fraction, message: None)
     if not cfg.dataset:
         raise ValueError("RLConfig.dataset is empty")
@@ -166,14 +184,18 @@ def train(cfg: RLConfig, out_dir: Path | str | None = None, report: ProgressFn |
 
         model, tokenizer = load_model(cfg.init_from, device=device)
     else:
-        tokenizer = build_tokenizer(trajectory_texts(trajectories))
+        tokenizer = build_tokenizer(trajectory_texts(trajectories), cfg.tokenizer, cfg.vocab_size)
         model = build_model(cfg, tokenizer, device)
     # A loaded checkpoint may have a shorter context than cfg asks for.
     block_size = min(cfg.block_size, max_positions(model) or cfg.block_size)
     data = WindowDataset(tokenize_trajectories(chosen, tokenizer, cfg.gamma), block_size)
+    heads = algorithm.setup(model, cfg.gamma)
+    params = [p for p in model.parameters() if p.requires_grad]
+    if heads is not None:
+        params += [p for p in heads.parameters() if p.requires_grad]
 
-    decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.requires_grad and p.dim() < 2]
+    decay = [p for p in params if p.dim() >= 2]
+    no_decay = [p for p in params if p.dim() < 2]
     optimizer = torch.optim.AdamW(
         [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
         lr=cfg.lr,
@@ -185,6 +207,8 @@ def train(cfg: RLConfig, out_dir: Path | str | None = None, report: ProgressFn |
     losses: list[float] = []
     seconds = 0.0
     model.train()
+    if heads is not None:
+        heads.train()
     notify(0.0, f"{cfg.algorithm}: {len(chosen)}/{len(trajectories)} trajectories, {len(data)} windows")
     for step in range(cfg.steps):
         started = time.perf_counter()
@@ -196,15 +220,18 @@ def train(cfg: RLConfig, out_dir: Path | str | None = None, report: ProgressFn |
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if cfg.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
         optimizer.step()
+        algorithm.after_step()
         losses.append(loss.item())  # waits for the step, so the timing is honest on a GPU too
         seconds += time.perf_counter() - started
         done = step + 1
         if done % report_every == 0 or done == cfg.steps:
             notify(done / cfg.steps, f"step {done}/{cfg.steps} loss {losses[-1]:.4f}")
     model.eval()
-    checkpoint = save_rl_checkpoint(model, tokenizer, cfg, out_dir) if out_dir is not None else None
+    if heads is not None:
+        heads.eval()
+    checkpoint = save_rl_checkpoint(model, tokenizer, cfg, out_dir, heads) if out_dir is not None else None
     return TrainOutcome(
         model=model,
         tokenizer=tokenizer,
@@ -214,6 +241,7 @@ def train(cfg: RLConfig, out_dir: Path | str | None = None, report: ProgressFn |
         n_trajectories=len(chosen),
         n_windows=len(data),
         checkpoint=checkpoint,
+        heads=heads,
     )
 
 
@@ -223,6 +251,18 @@ def scaled(report: ProgressFn, lo: float, hi: float) -> ProgressFn:
 
 
 # --- the rl.train experiment (registered in ml.catalog)
+
+
+def algorithm_options(params: dict[str, Any]) -> dict[str, Any]:
+    """The rl.train form's method-specific fields, as the chosen algorithm's options."""
+    wanted = {
+        "filtered_bc": ("top_fraction",),
+        "mc_returns": ("beta", "cql_weight"),
+        "ilql": ("beta", "tau", "cql_weight"),
+        "ppo": ("episodes_per_iter",),
+        "online_filtered_bc": ("episodes_per_iter", "top_fraction"),
+    }.get(params["algorithm"], ())
+    return {name: params[name] for name in wanted if name in params}
 
 
 def run_train_experiment(params: dict[str, Any], workdir: Path, report: ProgressFn) -> ExperimentResult:
@@ -254,11 +294,15 @@ def run_train_experiment(params: dict[str, Any], workdir: Path, report: Progress
         dataset = str(workdir / "dataset.jsonl")
         generate(params["task"], params["dataset_size"], params["seed"], dataset)
         artifacts.append(ArtifactOut(Path(dataset), "dataset", "dataset.jsonl"))
-    options = {"top_fraction": params["top_fraction"]} if params["algorithm"] == "filtered_bc" else {}
+    init_from = params.get("init_from", "")
+    if init_from and not Path(init_from).expanduser().is_dir():
+        raise ParamError("init_from", f"no checkpoint directory at {init_from}")
     cfg = RLConfig(
         task=params["task"],
         algorithm=params["algorithm"],
         dataset=dataset,
+        init_from=str(Path(init_from).expanduser()) if init_from else "",
+        tokenizer=params.get("tokenizer", "bpe"),
         n_layer=params["n_layer"],
         n_embd=params["n_embd"],
         n_head=params["n_head"],
@@ -268,7 +312,7 @@ def run_train_experiment(params: dict[str, Any], workdir: Path, report: Progress
         lr=params["lr"],
         seed=params["seed"],
         eval_episodes=params["eval_episodes"],
-        options=options,
+        options=algorithm_options(params),
     )
     outcome = train(cfg, workdir / "checkpoint", scaled(report, 0.05, 0.8))
     metrics: dict[str, Any] = {
@@ -287,12 +331,17 @@ def run_train_experiment(params: dict[str, Any], workdir: Path, report: Progress
     }
     if cfg.eval_episodes > 0:
         report(0.8, f"evaluating {cfg.eval_episodes} episodes")
+        from ml.rl.algos.value_heads import ValueHeads
+
+        heads = outcome.heads if isinstance(outcome.heads, ValueHeads) else None
         summary, records = evaluate_model(
             outcome.model,
             outcome.tokenizer,
             cfg.task,
             cfg.eval_episodes,
             seed=cfg.seed,
+            heads=heads,
+            beta=float(cfg.options.get("beta", 0.0)) if heads is not None else 0.0,
             report=scaled(report, 0.8, 0.95),
         )
         metrics.update({k: v for k, v in summary.items() if k != "task"})

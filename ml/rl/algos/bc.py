@@ -37,6 +37,13 @@ class BC:
     def select(self, trajectories: list[Trajectory]) -> list[Trajectory]:
         return trajectories
 
+    def setup(self, model, gamma: float) -> torch.nn.Module | None:
+        """Modules trained beside the LM (value heads), or None."""
+        return None
+
+    def after_step(self) -> None:
+        """Called after every optimiser step (target-network updates)."""
+
     def loss(self, model, batch: Batch) -> tuple[torch.Tensor, dict[str, Any]]:
         logits = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits
         loss = action_token_loss(logits, batch.input_ids, batch.action_mask)

@@ -96,3 +96,82 @@ def test_rl_train_rejects_unknown_task(tmp_path):
     experiment = get("rl.train")
     with pytest.raises(ParamError):
         experiment.load_entry()(experiment.validate({"task": "nope"}), tmp_path, lambda f, m: None)
+
+
+def test_rl_train_ilql_from_a_bc_checkpoint_decodes_with_its_beta(maze_data, tmp_path):
+    bc = train(
+        RLConfig(task="maze_fo", dataset=str(maze_data), steps=3, device="cpu", **TINY), tmp_path / "bc"
+    )
+    experiment = get("rl.train")
+    params = experiment.validate(
+        {
+            "dataset": str(maze_data),
+            "algorithm": "ilql",
+            "init_from": str(bc.checkpoint),
+            "beta": 3.0,
+            "tau": 0.9,
+            "steps": 3,
+            "eval_episodes": 2,
+            **TINY,
+        }
+    )
+    experiment.load_entry()(params, tmp_path / "run", lambda f, m: None)
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["beta"] == 3.0 and metrics["config"]["options"] == {
+        "beta": 3.0,
+        "tau": 0.9,
+        "cql_weight": 0.1,
+    }
+    assert metrics["config"]["init_from"] == str(bc.checkpoint)
+    assert (tmp_path / "run" / "checkpoint" / "value_heads.pt").is_file()
+    with pytest.raises(ParamError, match="init_from"):
+        experiment.load_entry()(
+            {**params, "init_from": str(tmp_path / "missing")}, tmp_path / "x", lambda f, m: None
+        )
+
+
+def test_rl_table_grid_writes_table_plot_and_paper_column(tmp_path):
+    experiment = get("rl.table")
+    params = experiment.validate(
+        {
+            "algorithms": "bc,ilql,online_filtered_bc",
+            "seeds": 2,
+            "dataset_size": 20,
+            "n_layer": 1,
+            "n_embd": 32,
+            "n_head": 2,
+            "batch_size": 8,
+            "bc_steps": 3,
+            "finetune_steps": 2,
+            "online_iterations": 1,
+            "episodes_per_iter": 2,
+            "eval_episodes": 2,
+        }
+    )
+    progress = []
+    result = experiment.load_entry()(params, tmp_path, lambda f, m: progress.append(f))
+    table = result.metrics["table"]
+    assert [(r["task"], r["algorithm"], r["seeds"]) for r in table] == [
+        ("maze_fo", "bc", 2),
+        ("maze_fo", "ilql", 2),
+        ("maze_fo", "online_filtered_bc", 2),
+    ]
+    assert table[1]["paper"] == 99.9 and table[2]["paper"] is None
+    for row in table:
+        assert row["ci_low"] <= row["score"] <= row["ci_high"] or row["ci_low"] == row["ci_high"]
+    runs = json.loads((tmp_path / "runs.json").read_text())
+    assert len(runs) == 6 and all(len(r["returns"]) == 2 for r in runs)
+    assert (tmp_path / "scores.png").is_file() and (tmp_path / "scores.svg").is_file()
+    assert "| maze_fo | ilql |" in (tmp_path / "table.md").read_text()
+    checkpoints = [a for a in result.artifacts if a.kind == "checkpoint"]
+    assert len(checkpoints) == 3  # seed 0 of each method lands in the registry
+    assert progress[-1] == 1.0
+
+
+def test_rl_table_rejects_unknown_methods_and_tasks(tmp_path):
+    experiment = get("rl.table")
+    entry = experiment.load_entry()
+    with pytest.raises(ParamError, match="algorithms"):
+        entry(experiment.validate({"algorithms": "bc,dqn"}), tmp_path, lambda f, m: None)
+    with pytest.raises(ParamError, match="tasks"):
+        entry(experiment.validate({"tasks": "maze_fo,nope"}), tmp_path, lambda f, m: None)

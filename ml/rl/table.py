@@ -1,0 +1,301 @@
+"""rl.table: the task x method grid over seeds, as LMRL-Gym's table of normalised scores.
+
+For each task and seed: generate a behaviour dataset, train BC on it, then start every other method
+from that BC checkpoint (the paper's common setup): filtered BC, MC returns and ILQL fine-tune offline
+on the same data; PPO and online filtered BC interact with the environment. Every checkpoint is played
+for `eval_episodes` seeded episodes. The table gives, per task and method, the mean normalised score
+over seeds with a 95% bootstrap CI over all episodes, the training time, and the paper's score beside.
+
+    python -m ml.rl.table --tasks maze_fo --algorithms bc,ilql --seeds 3   (or run it from evalhub)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ml.experiments import ArtifactOut, ExperimentResult, ParamError, ProgressFn
+
+# LMRL-Gym's normalised scores (METHODS.md §2), for the table's "paper" column.
+PAPER_SCORES = {
+    "maze_fo": {"bc": 58.2, "filtered_bc": 68.9, "mc_returns": 75.0, "ilql": 99.9, "ppo": 79.7},
+    "maze_po": {"bc": 53.1, "filtered_bc": 50.1, "mc_returns": 52.4, "ilql": 76.3, "ppo": 42.4},
+    "textnav_fo": {"bc": 53.7, "filtered_bc": 65.1, "mc_returns": 71.9, "ilql": 91.8, "ppo": 87.1},
+    "wordle": {"bc": 79.9, "filtered_bc": 79.1, "mc_returns": 94.9, "ilql": 97.7, "ppo": 84.2},
+    "chess": {"bc": 47.2, "filtered_bc": 42.9, "mc_returns": 46.5, "ilql": 47.3, "ppo": 48.0},
+    "endgames": {"bc": 35.1, "filtered_bc": 17.7, "mc_returns": 50.2, "ilql": 45.8, "ppo": 77.5},
+    "twenty_questions": {"bc": 57.1, "filtered_bc": 77.1, "mc_returns": 87.1, "ilql": 82.9, "ppo": 72.9},
+    "guess_city": {"bc": 30.0, "filtered_bc": 48.0, "mc_returns": 88.0, "ilql": 75.0, "ppo": 49.9},
+    "car_dealer": {"bc": 44.5, "filtered_bc": 54.8, "mc_returns": 57.2, "ilql": 46.3, "ppo": 50.5},
+}
+METHODS = ("bc", "filtered_bc", "mc_returns", "ilql", "ppo", "online_filtered_bc")
+OFFLINE_FINETUNE = ("filtered_bc", "mc_returns", "ilql")
+
+
+def parse_list(raw: str, known: tuple[str, ...] | None, field: str) -> list[str]:
+    items = [x.strip() for x in raw.split(",") if x.strip()]
+    if not items:
+        raise ParamError(field, "give at least one, comma-separated")
+    unknown = [x for x in items if known is not None and x not in known]
+    if unknown:
+        raise ParamError(field, f"unknown {', '.join(unknown)}; known: {', '.join(known)}")
+    return list(dict.fromkeys(items))
+
+
+def run_cell(
+    task: str, algorithm: str, seed: int, bc_checkpoint: Path, dataset: Path, params: dict, out: Path, report
+):
+    """Train one method from the seed's BC checkpoint; returns (train seconds, checkpoint)."""
+    from ml.rl.trainer import RLConfig, train
+
+    options: dict[str, Any] = {}
+    steps = params["finetune_steps"]
+    if algorithm == "ilql":
+        options = {"tau": params["ilql_tau"], "beta": params["beta"], "cql_weight": params["cql_weight"]}
+    elif algorithm == "mc_returns":
+        options = {"beta": params["beta"], "cql_weight": params["cql_weight"]}
+    elif algorithm == "filtered_bc":
+        options = {"top_fraction": params["top_fraction"]}
+    elif algorithm in ("ppo", "online_filtered_bc"):
+        options = {"episodes_per_iter": params["episodes_per_iter"]}
+        steps = params["online_iterations"]
+    cfg = RLConfig(
+        task=task,
+        algorithm=algorithm,
+        dataset=str(dataset),
+        init_from=str(bc_checkpoint),
+        steps=steps,
+        batch_size=params["batch_size"],
+        block_size=params["block_size"],
+        lr=params["finetune_lr"],
+        seed=seed,
+        options=options,
+    )
+    outcome = train(cfg, out, report)
+    return outcome.seconds, outcome.checkpoint
+
+
+def aggregate(rows: list[dict[str, Any]], n_boot: int = 1000) -> list[dict[str, Any]]:
+    """One line per (task, method): mean of per-seed scores, a CI over pooled episodes, paper score."""
+    from ml.rl.envs.base import make_env
+    from ml.stats import bootstrap_ci
+
+    table = []
+    keys = list(dict.fromkeys((r["task"], r["algorithm"]) for r in rows))
+    for task, algorithm in keys:
+        cell = [r for r in rows if r["task"] == task and r["algorithm"] == algorithm]
+        norm = make_env(task).normalisation
+        pooled = np.array([norm.score(x) for r in cell for x in r["returns"]], dtype=float)
+        ci = bootstrap_ci(pooled, np.mean, n_boot=n_boot, seed=0)
+        per_seed = [r["score"] for r in cell]
+        table.append(
+            {
+                "task": task,
+                "algorithm": algorithm,
+                "seeds": len(cell),
+                "score": round(float(np.mean(per_seed)), 2),
+                "seed_scores": per_seed,
+                "ci_low": round(ci.ci_low, 2),
+                "ci_high": round(ci.ci_high, 2),
+                "train_seconds": round(float(np.mean([r["train_seconds"] for r in cell])), 1),
+                "paper": PAPER_SCORES.get(task, {}).get(algorithm),
+            }
+        )
+    return table
+
+
+def markdown(table: list[dict[str, Any]]) -> str:
+    lines = [
+        "| task | method | score (mean over seeds) | 95% CI | seeds | train s | paper |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in table:
+        paper = "" if r["paper"] is None else f"{r['paper']:.1f}"
+        lines.append(
+            f"| {r['task']} | {r['algorithm']} | {r['score']:.1f} | {r['ci_low']:.1f}–{r['ci_high']:.1f} "
+            f"| {r['seeds']} | {r['train_seconds']:.0f} | {paper} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def plot_table(table: list[dict[str, Any]], out_stem: Path) -> list[Path]:
+    """Grouped bars (tasks x methods) with CI whiskers; the paper's scores as black ticks."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    tasks = list(dict.fromkeys(r["task"] for r in table))
+    methods = list(dict.fromkeys(r["algorithm"] for r in table))
+    width = 0.8 / len(methods)
+    fig = Figure(figsize=(max(6, 1.6 * len(tasks) * max(1, len(methods) / 3)), 4.5), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    for m, method in enumerate(methods):
+        for t, task in enumerate(tasks):
+            row = next((r for r in table if r["task"] == task and r["algorithm"] == method), None)
+            if row is None:
+                continue
+            x = t + (m - (len(methods) - 1) / 2) * width
+            err = [[row["score"] - row["ci_low"]], [row["ci_high"] - row["score"]]]
+            ax.bar(x, row["score"], width, color=f"C{m}", label=method if t == 0 else None)
+            ax.errorbar(x, row["score"], yerr=err, color="black", capsize=2, linewidth=0.8)
+            if row["paper"] is not None:
+                ax.plot([x - width / 2, x + width / 2], [row["paper"]] * 2, color="black", linewidth=2)
+    ax.axhline(50, color="grey", linestyle="--", linewidth=0.8)
+    ax.set_xticks(range(len(tasks)), tasks)
+    ax.set_ylabel("normalised score (50 = dataset average)")
+    ax.set_title("LMRL-Gym grid: bars = Assay (mean over seeds), black ticks = paper")
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    paths = [out_stem.with_suffix(".png"), out_stem.with_suffix(".svg")]
+    for p in paths:
+        fig.savefig(p)
+    return paths
+
+
+def run_table_experiment(params: dict[str, Any], workdir: Path, report: ProgressFn) -> ExperimentResult:
+    """Entry point of rl.table (registered in ml.catalog)."""
+    from ml.rl import envs  # noqa: F401  (registers the tasks)
+    from ml.rl.envs.base import TASKS
+    from ml.rl.envs.datasets import generate
+    from ml.rl.evaluate import evaluate_checkpoint
+    from ml.rl.trainer import RLConfig, scaled, train
+
+    tasks = parse_list(params["tasks"], tuple(TASKS), "tasks")
+    methods = parse_list(params["algorithms"], METHODS, "algorithms")
+    if params["n_embd"] % params["n_head"]:
+        raise ParamError("n_head", f"must divide n_embd ({params['n_embd']})")
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    seeds = list(range(params["seeds"]))
+    cells = [(task, seed, method) for task in tasks for seed in seeds for method in methods]
+    rows: list[dict[str, Any]] = []
+    artifacts: list[ArtifactOut] = []
+    started = time.perf_counter()
+    done = 0
+    for task in tasks:
+        for seed in seeds:
+            base = workdir / task / f"seed{seed}"
+            base.mkdir(parents=True, exist_ok=True)
+            dataset = base / "dataset.jsonl"
+            generate(task, params["dataset_size"], seed, dataset)
+            bc_cfg = RLConfig(
+                task=task,
+                dataset=str(dataset),
+                n_layer=params["n_layer"],
+                n_embd=params["n_embd"],
+                n_head=params["n_head"],
+                block_size=params["block_size"],
+                steps=params["bc_steps"],
+                batch_size=params["batch_size"],
+                lr=params["lr"],
+                seed=seed,
+            )
+            for method in ["bc", *[m for m in methods if m != "bc"]]:
+                lo, hi = done / len(cells), (done + 1) / len(cells)
+                step_report = scaled(report, lo, hi)
+                out = base / method
+                if method == "bc":
+                    outcome = train(bc_cfg, out, scaled(step_report, 0, 0.8))
+                    seconds, checkpoint = outcome.seconds, outcome.checkpoint
+                else:
+                    seconds, checkpoint = run_cell(
+                        task, method, seed, base / "bc", dataset, params, out, scaled(step_report, 0, 0.8)
+                    )
+                if method not in methods:
+                    continue  # BC was only the starting point
+                summary, records = evaluate_checkpoint(
+                    checkpoint, task, params["eval_episodes"], seed=seed, report=scaled(step_report, 0.8, 1)
+                )
+                rows.append(
+                    {
+                        "task": task,
+                        "algorithm": method,
+                        "seed": seed,
+                        "score": summary["score"],
+                        "mean_return": summary["mean_return"],
+                        "success_rate": summary["success_rate"],
+                        "beta": summary["beta"],
+                        "train_seconds": round(seconds, 2),
+                        "returns": [r["return"] for r in records],
+                    }
+                )
+                if seed == 0:
+                    artifacts.append(ArtifactOut(checkpoint, "checkpoint", f"{task}-{method}"))
+                done += 1
+                report(done / len(cells), f"{task} seed {seed} {method}: score {summary['score']}")
+    table = aggregate(rows)
+    (workdir / "runs.json").write_text(json.dumps(rows) + "\n")
+    (workdir / "table.md").write_text(markdown(table))
+    metrics = {
+        "table": table,
+        "tasks": tasks,
+        "algorithms": methods,
+        "seeds": len(seeds),
+        "seconds": round(time.perf_counter() - started, 1),
+        "params": params,
+    }
+    metrics_path = workdir / "metrics.json"
+    metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
+    plots = plot_table(table, workdir / "scores")
+    return ExperimentResult(
+        metrics=metrics,
+        artifacts=[
+            ArtifactOut(metrics_path, "metrics", metrics_path.name),
+            ArtifactOut(workdir / "table.md", "metrics", "table.md"),
+            ArtifactOut(workdir / "runs.json", "metrics", "runs.json"),
+            *(ArtifactOut(p, "plot", p.name) for p in plots),
+            *artifacts,
+        ],
+    )
+
+
+TABLE_DEFAULTS = {
+    "tasks": "maze_fo",
+    "algorithms": ",".join(METHODS),
+    "seeds": 3,
+    "dataset_size": 2000,
+    "n_layer": 4,
+    "n_embd": 160,
+    "n_head": 4,
+    "block_size": 128,
+    "batch_size": 16,
+    "lr": 1e-3,
+    "bc_steps": 3000,
+    "finetune_steps": 1500,
+    "finetune_lr": 3e-4,
+    "online_iterations": 20,
+    "episodes_per_iter": 32,
+    "top_fraction": 0.1,
+    "ilql_tau": 0.7,
+    "cql_weight": 0.1,
+    "beta": 4.0,
+    "eval_episodes": 100,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI: every TABLE_DEFAULTS key is a --flag; prints the markdown table."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    for key, default in TABLE_DEFAULTS.items():
+        parser.add_argument(f"--{key.replace('_', '-')}", type=type(default), default=default)
+    parser.add_argument("--out", default="var/rl_table")
+    args = vars(parser.parse_args(argv))
+    out = Path(args.pop("out"))
+
+    def progress(fraction: float, message: str) -> None:
+        print(f"[{fraction:6.1%}] {message}", flush=True)
+
+    result = run_table_experiment(args, out, progress)
+    print(markdown(result.metrics["table"]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
