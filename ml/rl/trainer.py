@@ -15,7 +15,7 @@ import json
 import math
 import string
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +178,10 @@ def train(cfg: RLConfig, out_dir: Path | str | None = None, report: ProgressFn |
     if not trajectories:
         raise ValueError(f"{cfg.dataset}: no trajectories")
     chosen = algorithm.select(trajectories)
+    algorithm.prepare(chosen)
+    if getattr(algorithm, "reward_scale", None) is not None:
+        # Record the fitted scale: it sets the units of Q and so the meaning of beta.
+        cfg = replace(cfg, options={**cfg.options, "reward_scale": algorithm.reward_scale})
     device = pick_device(cfg.device)
     if cfg.init_from:
         from ml.lm.loading import load_model

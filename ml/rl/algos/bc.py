@@ -37,6 +37,9 @@ class BC:
     def select(self, trajectories: list[Trajectory]) -> list[Trajectory]:
         return trajectories
 
+    def prepare(self, trajectories: list[Trajectory]) -> None:
+        """Fit data-dependent settings (the value methods' reward scale) on the chosen trajectories."""
+
     def setup(self, model, gamma: float) -> torch.nn.Module | None:
         """Modules trained beside the LM (value heads), or None."""
         return None

@@ -21,6 +21,7 @@ from ml.rl.algos.value_heads import (
     bc_loss,
     cql_loss,
     expectile_loss,
+    fitted_reward_scale,
     masked_mean,
     taken,
     transitions,
@@ -34,7 +35,7 @@ class ILQL(BC):
     cql_weight: float = 0.1
     polyak: float = 0.005  # target <- (1 - polyak) * target + polyak * online, every step
     beta: float = 1.0  # decoding: logits + beta * (min Q - V)
-    reward_scale: float = 1.0
+    reward_scale: float = 0.0  # 0: 1 / the largest |return| in the data, so Q lives in [-1, 1]
     value_coef: float = 1.0
     bc_coef: float = 1.0
     detach_trunk: bool = False  # True: the value losses do not shape the LM's hidden states
@@ -46,8 +47,11 @@ class ILQL(BC):
             raise ValueError("tau must be in (0, 1)")
         if not 0 < self.polyak <= 1:
             raise ValueError("polyak must be in (0, 1]")
-        if self.cql_weight < 0 or self.reward_scale <= 0:
-            raise ValueError("cql_weight must be >= 0 and reward_scale > 0")
+        if self.cql_weight < 0 or self.reward_scale < 0:
+            raise ValueError("cql_weight and reward_scale must be >= 0")
+
+    def prepare(self, trajectories) -> None:
+        self.reward_scale = self.reward_scale or fitted_reward_scale(trajectories)
 
     def setup(self, model, gamma: float) -> ValueHeads:
         self.gamma = gamma

@@ -10,7 +10,15 @@ from typing import Any
 import torch
 
 from ml.rl.algos.bc import BC
-from ml.rl.algos.value_heads import ValueHeads, bc_loss, cql_loss, masked_mean, taken, transitions
+from ml.rl.algos.value_heads import (
+    ValueHeads,
+    bc_loss,
+    cql_loss,
+    fitted_reward_scale,
+    masked_mean,
+    taken,
+    transitions,
+)
 from ml.rl.data import Batch
 
 
@@ -18,7 +26,7 @@ from ml.rl.data import Batch
 class MCReturns(BC):
     cql_weight: float = 0.1
     beta: float = 1.0
-    reward_scale: float = 1.0
+    reward_scale: float = 0.0  # 0: 1 / the largest |return| in the data, so Q lives in [-1, 1]
     value_coef: float = 1.0
     bc_coef: float = 1.0
     detach_trunk: bool = False
@@ -26,8 +34,11 @@ class MCReturns(BC):
     name = "mc_returns"
 
     def __post_init__(self) -> None:
-        if self.cql_weight < 0 or self.reward_scale <= 0:
-            raise ValueError("cql_weight must be >= 0 and reward_scale > 0")
+        if self.cql_weight < 0 or self.reward_scale < 0:
+            raise ValueError("cql_weight and reward_scale must be >= 0")
+
+    def prepare(self, trajectories) -> None:
+        self.reward_scale = self.reward_scale or fitted_reward_scale(trajectories)
 
     def setup(self, model, gamma: float) -> ValueHeads:
         self.heads = ValueHeads(model.config.hidden_size, model.config.vocab_size, n_q=1, with_v=False)

@@ -28,6 +28,14 @@ from torch import nn
 from ml.rl.data import Batch
 
 
+def fitted_reward_scale(trajectories) -> float:
+    """1 / the largest |undiscounted return| in the data (1 if all are 0). Adam moves a head's
+    weights by about the learning rate per step whatever the gradient's size, so Q values of order
+    1 are learnt, and pushed apart by CQL, in a few hundred steps; raw returns of -100 are not."""
+    largest = max((abs(t.ret) for t in trajectories), default=0.0)
+    return 1.0 / largest if largest > 0 else 1.0
+
+
 def mlp(width: int, out: int) -> nn.Sequential:
     return nn.Sequential(nn.Linear(width, 2 * width), nn.GELU(), nn.Linear(2 * width, out))
 

@@ -1,3 +1,4 @@
+import json
 import math
 
 import pytest
@@ -9,6 +10,7 @@ from ml.rl.algos.value_heads import (
     ValueHeads,
     cql_loss,
     expectile_loss,
+    fitted_reward_scale,
     load_heads,
     next_acting_positions,
     transitions,
@@ -139,3 +141,20 @@ def test_ilql_options_are_checked():
         RLConfig(algorithm="ilql", options={"tau": 1.5})
     with pytest.raises(ValueError, match="bad options for mc_returns"):
         RLConfig(algorithm="mc_returns", options={"tau": 0.7})
+
+
+def test_reward_scale_is_fitted_to_the_data_and_recorded(maze_data, tmp_path):
+    trajectories = load_trajectories(maze_data)
+    largest = max(abs(t.ret) for t in trajectories)
+    assert fitted_reward_scale(trajectories) == pytest.approx(1 / largest)
+    assert fitted_reward_scale([]) == 1.0
+    cfg = RLConfig(
+        task="maze_fo", algorithm="mc_returns", dataset=str(maze_data), steps=2, device="cpu", **TINY
+    )
+    train(cfg, tmp_path / "ckpt")
+    saved = json.loads((tmp_path / "ckpt" / "rl_config.json").read_text())
+    assert saved["options"]["reward_scale"] == pytest.approx(1 / largest)
+    # An explicit scale is kept as given.
+    cfg = RLConfig(**{**cfg.to_dict(), "options": {"reward_scale": 0.5}})
+    train(cfg, tmp_path / "ckpt2")
+    assert json.loads((tmp_path / "ckpt2" / "rl_config.json").read_text())["options"]["reward_scale"] == 0.5
