@@ -46,6 +46,32 @@ def parse_list(raw: str, known: tuple[str, ...] | None, field: str) -> list[str]
     return list(dict.fromkeys(items))
 
 
+VALUE_METHODS = ("mc_returns", "ilql")
+VALIDATION_SEED_OFFSET = (
+    1000  # validation episodes: evaluate.episode_seeds(seed + 1000), disjoint from the test ones
+)
+
+
+def pick_beta(
+    checkpoint: Path, task: str, seed: int, betas: list[float], episodes: int, sampled: bool
+) -> tuple[float, dict]:
+    """The decoding beta with the best validation score (greedy, plus sampled at T=1 when the table
+    reports both; ties: the smaller beta), so beta is tuned as in the paper but never on test episodes."""
+    from ml.rl.evaluate import evaluate_checkpoint
+
+    scores = {}
+    for beta in betas:
+        temperatures = (0.0, 1.0) if sampled else (0.0,)
+        scores[beta] = sum(
+            evaluate_checkpoint(
+                checkpoint, task, episodes, seed=seed + VALIDATION_SEED_OFFSET, temperature=t, beta=beta
+            )[0]["score"]
+            for t in temperatures
+        )
+    best = max(sorted(betas), key=lambda b: scores[b])
+    return best, scores
+
+
 def run_cell(
     task: str, algorithm: str, seed: int, bc_checkpoint: Path, dataset: Path, params: dict, out: Path, report
 ):
@@ -55,9 +81,9 @@ def run_cell(
     options: dict[str, Any] = {}
     steps = params["finetune_steps"]
     if algorithm == "ilql":
-        options = {"tau": params["ilql_tau"], "beta": params["beta"], "cql_weight": params["cql_weight"]}
+        options = {"tau": params["ilql_tau"], "cql_weight": params["cql_weight"]}
     elif algorithm == "mc_returns":
-        options = {"beta": params["beta"], "cql_weight": params["cql_weight"]}
+        options = {"cql_weight": params["cql_weight"]}
     elif algorithm == "filtered_bc":
         options = {"top_fraction": params["top_fraction"]}
     elif algorithm in ("ppo", "online_filtered_bc"):
@@ -92,6 +118,7 @@ def aggregate(rows: list[dict[str, Any]], n_boot: int = 1000) -> list[dict[str, 
         pooled = np.array([norm.score(x) for r in cell for x in r["returns"]], dtype=float)
         ci = bootstrap_ci(pooled, np.mean, n_boot=n_boot, seed=0)
         per_seed = [r["score"] for r in cell]
+        sampled = [r["score_t1"] for r in cell if r.get("score_t1") is not None]
         table.append(
             {
                 "task": task,
@@ -99,6 +126,8 @@ def aggregate(rows: list[dict[str, Any]], n_boot: int = 1000) -> list[dict[str, 
                 "seeds": len(cell),
                 "score": round(float(np.mean(per_seed)), 2),
                 "seed_scores": per_seed,
+                "score_t1": round(float(np.mean(sampled)), 2) if sampled else None,
+                "betas": [r["beta"] for r in cell],
                 "ci_low": round(ci.ci_low, 2),
                 "ci_high": round(ci.ci_high, 2),
                 "train_seconds": round(float(np.mean([r["train_seconds"] for r in cell])), 1),
@@ -110,14 +139,16 @@ def aggregate(rows: list[dict[str, Any]], n_boot: int = 1000) -> list[dict[str, 
 
 def markdown(table: list[dict[str, Any]]) -> str:
     lines = [
-        "| task | method | score (mean over seeds) | 95% CI | seeds | train s | paper |",
-        "|---|---|---|---|---|---|---|",
+        "| task | method | score, greedy (mean over seeds) | 95% CI | score, T=1 | beta | seeds | train s | paper |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in table:
         paper = "" if r["paper"] is None else f"{r['paper']:.1f}"
+        sampled = "" if r.get("score_t1") is None else f"{r['score_t1']:.1f}"
+        betas = ",".join(f"{b:g}" for b in r.get("betas", []) if b)
         lines.append(
             f"| {r['task']} | {r['algorithm']} | {r['score']:.1f} | {r['ci_low']:.1f}–{r['ci_high']:.1f} "
-            f"| {r['seeds']} | {r['train_seconds']:.0f} | {paper} |"
+            f"| {sampled} | {betas} | {r['seeds']} | {r['train_seconds']:.0f} | {paper} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -167,6 +198,10 @@ def run_table_experiment(params: dict[str, Any], workdir: Path, report: Progress
 
     tasks = parse_list(params["tasks"], tuple(TASKS), "tasks")
     methods = parse_list(params["algorithms"], METHODS, "algorithms")
+    try:
+        betas = [float(b) for b in parse_list(params["betas"], None, "betas")]
+    except ValueError:
+        raise ParamError("betas", "comma-separated numbers, e.g. 1,4,16") from None
     if params["n_embd"] % params["n_head"]:
         raise ParamError("n_head", f"must divide n_embd ({params['n_embd']})")
     workdir = Path(workdir)
@@ -208,9 +243,24 @@ def run_table_experiment(params: dict[str, Any], workdir: Path, report: Progress
                     )
                 if method not in methods:
                     continue  # BC was only the starting point
+                beta, val_scores = None, {}
+                if method in VALUE_METHODS:
+                    beta, val_scores = pick_beta(
+                        checkpoint, task, seed, betas, params["val_episodes"], params["sampled_eval"]
+                    )
                 summary, records = evaluate_checkpoint(
-                    checkpoint, task, params["eval_episodes"], seed=seed, report=scaled(step_report, 0.8, 1)
+                    checkpoint,
+                    task,
+                    params["eval_episodes"],
+                    seed=seed,
+                    beta=beta,
+                    report=scaled(step_report, 0.8, 1),
                 )
+                sampled = None
+                if params["sampled_eval"]:
+                    sampled, _ = evaluate_checkpoint(
+                        checkpoint, task, params["eval_episodes"], seed=seed, temperature=1.0, beta=beta
+                    )
                 rows.append(
                     {
                         "task": task,
@@ -220,6 +270,8 @@ def run_table_experiment(params: dict[str, Any], workdir: Path, report: Progress
                         "mean_return": summary["mean_return"],
                         "success_rate": summary["success_rate"],
                         "beta": summary["beta"],
+                        "validation_scores": val_scores,
+                        "score_t1": None if sampled is None else sampled["score"],
                         "train_seconds": round(seconds, 2),
                         "returns": [r["return"] for r in records],
                     }
@@ -273,8 +325,10 @@ TABLE_DEFAULTS = {
     "top_fraction": 0.1,
     "ilql_tau": 0.7,
     "cql_weight": 0.1,
-    "beta": 4.0,
+    "betas": "1,4,16",
+    "val_episodes": 30,
     "eval_episodes": 100,
+    "sampled_eval": True,
 }
 
 
@@ -284,7 +338,10 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for key, default in TABLE_DEFAULTS.items():
-        parser.add_argument(f"--{key.replace('_', '-')}", type=type(default), default=default)
+        kind = (
+            (lambda raw: raw.lower() in ("1", "true", "yes")) if isinstance(default, bool) else type(default)
+        )
+        parser.add_argument(f"--{key.replace('_', '-')}", type=kind, default=default)
     parser.add_argument("--out", default="var/rl_table")
     args = vars(parser.parse_args(argv))
     out = Path(args.pop("out"))

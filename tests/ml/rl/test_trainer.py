@@ -146,6 +146,8 @@ def test_rl_table_grid_writes_table_plot_and_paper_column(tmp_path):
             "online_iterations": 1,
             "episodes_per_iter": 2,
             "eval_episodes": 2,
+            "val_episodes": 2,
+            "betas": "0,2",
         }
     )
     progress = []
@@ -157,10 +159,13 @@ def test_rl_table_grid_writes_table_plot_and_paper_column(tmp_path):
         ("maze_fo", "online_filtered_bc", 2),
     ]
     assert table[1]["paper"] == 99.9 and table[2]["paper"] is None
+    assert all(r["score_t1"] is not None for r in table)
+    assert table[0]["betas"] == [0.0, 0.0] and all(b in (0.0, 2.0) for b in table[1]["betas"])
     for row in table:
         assert row["ci_low"] <= row["score"] <= row["ci_high"] or row["ci_low"] == row["ci_high"]
     runs = json.loads((tmp_path / "runs.json").read_text())
     assert len(runs) == 6 and all(len(r["returns"]) == 2 for r in runs)
+    assert all(set(r["validation_scores"]) == {"0.0", "2.0"} for r in runs if r["algorithm"] == "ilql")
     assert (tmp_path / "scores.png").is_file() and (tmp_path / "scores.svg").is_file()
     assert "| maze_fo | ilql |" in (tmp_path / "table.md").read_text()
     checkpoints = [a for a in result.artifacts if a.kind == "checkpoint"]
@@ -175,3 +180,5 @@ def test_rl_table_rejects_unknown_methods_and_tasks(tmp_path):
         entry(experiment.validate({"algorithms": "bc,dqn"}), tmp_path, lambda f, m: None)
     with pytest.raises(ParamError, match="tasks"):
         entry(experiment.validate({"tasks": "maze_fo,nope"}), tmp_path, lambda f, m: None)
+    with pytest.raises(ParamError, match="betas"):
+        entry(experiment.validate({"betas": "1,lots"}), tmp_path, lambda f, m: None)
