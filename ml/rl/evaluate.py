@@ -8,6 +8,7 @@ games in one batched `sample` call. Runs on whatever pick_device chooses (CUDA w
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import numpy as np
 from ml.experiments import ArtifactOut, ExperimentResult, ParamError, ProgressFn
 from ml.rl.data import MAX_NEW_TOKENS  # as LMPolicy
 from ml.rl.envs.base import VectorEnv, make_env
+from ml.rl.envs.trajectories import Trajectory, TurnRecord
 from ml.rl.policies import history_text
 
 EVAL_SEED_OFFSET = 500_000  # episode seeds apart from the dataset generator's (seed * 1_000_003 + i)
@@ -25,6 +27,66 @@ SUCCESS_TASKS = {"maze_fo", "maze_po", "textnav_fo", "textnav_po", "wordle", "tw
 
 def episode_seeds(seed: int, episodes: int) -> list[int]:
     return [seed * 1_000_003 + EVAL_SEED_OFFSET + i for i in range(episodes)]
+
+
+def rollout_trajectories(
+    model,
+    tokenizer,
+    task: str,
+    seeds: Sequence[int],
+    temperature: float = 0.0,
+    max_new_tokens: int = MAX_NEW_TOKENS,
+    sample_seed: int = 0,
+    batch_size: int = 64,
+    guide=None,
+    report: ProgressFn | None = None,
+    **env_options: Any,
+) -> list[Trajectory]:
+    """Play one game per seed with the LM, side by side, one batched `sample` call per turn; the games as
+    Trajectory objects, the structure dataset generation writes (trajectories.rollout). `guide`
+    reshapes the logits (value-guided decoding, ml.lm.generate.LogitsGuide)."""
+    from ml.lm.generate import sample
+
+    out: list[Trajectory] = []
+    for start in range(0, len(seeds), batch_size):
+        chunk = list(seeds[start : start + batch_size])
+        vec = VectorEnv(lambda: make_env(task, **env_options), len(chunk))
+        try:
+            histories = vec.reset(chunk)
+            turns = [[TurnRecord(t.text, t.is_action) for t in history] for history in histories]
+            truncated = [False] * len(chunk)
+            turn = 0
+            while not all(vec.done):
+                live = [i for i, env in enumerate(vec.envs) if not env.done]
+                completions = sample(
+                    model,
+                    tokenizer,
+                    [history_text(vec.envs[i].history) for i in live],
+                    max_new_tokens=max_new_tokens,
+                    temperature=temperature,
+                    stop=["\n"],
+                    seed=sample_seed * 7919 + start + turn,
+                    batch_size=len(live),
+                    guide=guide,
+                )
+                actions: list[str | None] = [None] * len(chunk)
+                for i, [text] in zip(live, completions, strict=True):
+                    actions[i] = text.split("\n", 1)[0].strip()
+                for i, result in enumerate(vec.step(actions)):
+                    if actions[i] is None:
+                        continue
+                    env = vec.envs[i]
+                    turns[i].append(TurnRecord(env.history[-2].text, True, float(result.reward)))
+                    turns[i].append(TurnRecord(result.observation, False))
+                    truncated[i] = bool(result.info.get("truncated"))
+                turn += 1
+            for env, s, game, trunc in zip(vec.envs, chunk, turns, truncated, strict=True):
+                out.append(Trajectory(task, s, game, {"agent": "lm", "environment": "env"}, env.done, trunc))
+        finally:
+            vec.close()
+        if report:
+            report(len(out) / len(seeds), f"played {len(out)}/{len(seeds)} episodes")
+    return out
 
 
 def rollout_lm(
@@ -40,49 +102,30 @@ def rollout_lm(
     guide=None,
     **env_options: Any,
 ) -> list[dict[str, Any]]:
-    """One record per episode: seed, return, length (actions), done, truncated. `guide` reshapes the
-    logits (value-guided decoding, ml.lm.generate.LogitsGuide)."""
-    from ml.lm.generate import sample
-
-    seeds = episode_seeds(seed, episodes)
-    records: list[dict[str, Any]] = []
-    for start in range(0, episodes, batch_size):
-        chunk = seeds[start : start + batch_size]
-        vec = VectorEnv(lambda: make_env(task, **env_options), len(chunk))
-        try:
-            vec.reset(chunk)
-            truncated = [False] * len(chunk)
-            turn = 0
-            while not all(vec.done):
-                live = [i for i, env in enumerate(vec.envs) if not env.done]
-                prompts = [history_text(vec.envs[i].history) for i in live]
-                outs = sample(
-                    model,
-                    tokenizer,
-                    prompts,
-                    max_new_tokens=max_new_tokens,
-                    temperature=temperature,
-                    stop=["\n"],
-                    seed=seed * 7919 + start + turn,
-                    batch_size=max(1, len(prompts)),
-                    guide=guide,
-                )
-                actions: list[str | None] = [None] * len(chunk)
-                for i, out in zip(live, outs, strict=True):
-                    actions[i] = out[0].split("\n", 1)[0].strip()
-                for i, result in enumerate(vec.step(actions)):
-                    if actions[i] is not None and result.info.get("truncated"):
-                        truncated[i] = True
-                turn += 1
-            for env, s, trunc in zip(vec.envs, chunk, truncated, strict=True):
-                records.append(
-                    {"seed": s, "return": env.total_reward, "length": env.steps, "truncated": trunc}
-                )
-        finally:
-            vec.close()
-        if report:
-            report(len(records) / episodes, f"evaluated {len(records)}/{episodes} episodes")
-    return records
+    """The evaluation episodes of `seed`: one record per episode with its seed, return, length (actions)
+    and whether it hit the step cap."""
+    games = rollout_trajectories(
+        model,
+        tokenizer,
+        task,
+        episode_seeds(seed, episodes),
+        temperature,
+        max_new_tokens,
+        sample_seed=seed,
+        batch_size=batch_size,
+        guide=guide,
+        report=report,
+        **env_options,
+    )
+    return [
+        {
+            "seed": game.seed,
+            "return": game.ret,
+            "length": sum(t.is_action for t in game.turns),
+            "truncated": game.truncated,
+        }
+        for game in games
+    ]
 
 
 def summarise(task: str, records: list[dict[str, Any]], seed: int = 0, n_boot: int = 1000) -> dict[str, Any]:

@@ -41,7 +41,6 @@ from ml.rl.algos.bc import action_token_loss
 from ml.rl.algos.filtered_bc import select_trajectories
 from ml.rl.algos.ppo import PPO, OnlineFilteredBC
 from ml.rl.data import (
-    MAX_NEW_TOKENS,
     Batch,
     WindowDataset,
     collate,
@@ -49,9 +48,8 @@ from ml.rl.data import (
     tokenize_trajectories,
     tokenize_trajectory,
 )
-from ml.rl.envs.base import VectorEnv, make_env
-from ml.rl.envs.trajectories import Trajectory, TurnRecord
-from ml.rl.policies import history_text
+from ml.rl.envs.trajectories import Trajectory
+from ml.rl.evaluate import rollout_trajectories
 from ml.rl.trainer import RLConfig, TrainOutcome, _lr_at, save_rl_checkpoint, scaled
 
 ONLINE_ALGORITHMS = {"ppo": PPO, "online_filtered_bc": OnlineFilteredBC}
@@ -62,59 +60,6 @@ ONLINE_LOG_FILE = "online_log.json"
 def rollout_seeds(seed: int, iteration: int, episodes: int) -> list[int]:
     start = seed * 1_000_003 + ROLLOUT_SEED_OFFSET + iteration * episodes
     return list(range(start, start + episodes))
-
-
-def rollout_trajectories(
-    model,
-    tokenizer,
-    task: str,
-    seeds: Sequence[int],
-    temperature: float = 1.0,
-    max_new_tokens: int = MAX_NEW_TOKENS,
-    sample_seed: int = 0,
-    batch_size: int = 64,
-) -> list[Trajectory]:
-    """Play one game per seed with the LM, side by side, one batched `sample` call per turn; the games as
-    Trajectory objects, the same structure dataset generation writes (trajectories.rollout)."""
-    from ml.lm.generate import sample
-
-    out: list[Trajectory] = []
-    for start in range(0, len(seeds), batch_size):
-        chunk = list(seeds[start : start + batch_size])
-        vec = VectorEnv(lambda: make_env(task), len(chunk))
-        try:
-            histories = vec.reset(chunk)
-            turns = [[TurnRecord(t.text, t.is_action) for t in history] for history in histories]
-            truncated = [False] * len(chunk)
-            turn = 0
-            while not all(vec.done):
-                live = [i for i, env in enumerate(vec.envs) if not env.done]
-                completions = sample(
-                    model,
-                    tokenizer,
-                    [history_text(vec.envs[i].history) for i in live],
-                    max_new_tokens=max_new_tokens,
-                    temperature=temperature,
-                    stop=["\n"],
-                    seed=sample_seed * 7919 + start + turn,
-                    batch_size=len(live),
-                )
-                actions: list[str | None] = [None] * len(chunk)
-                for i, [text] in zip(live, completions, strict=True):
-                    actions[i] = text.split("\n", 1)[0].strip()
-                for i, result in enumerate(vec.step(actions)):
-                    if actions[i] is None:
-                        continue
-                    env = vec.envs[i]
-                    turns[i].append(TurnRecord(env.history[-2].text, True, float(result.reward)))
-                    turns[i].append(TurnRecord(result.observation, False))
-                    truncated[i] = bool(result.info.get("truncated"))
-                turn += 1
-            for env, s, game, trunc in zip(vec.envs, chunk, turns, truncated, strict=True):
-                out.append(Trajectory(task, s, game, {"agent": "lm", "environment": "env"}, env.done, trunc))
-        finally:
-            vec.close()
-    return out
 
 
 # --- the PPO pieces, pure functions on tensors

@@ -8,11 +8,11 @@ from ml.rl.algos.ppo import PPO, OnlineFilteredBC
 from ml.rl.data import tokenize_trajectory
 from ml.rl.envs.base import make_env
 from ml.rl.envs.datasets import generate
+from ml.rl.evaluate import rollout_trajectories
 from ml.rl.online import (
     ONLINE_LOG_FILE,
     gae,
     ppo_policy_loss,
-    rollout_trajectories,
     train_online,
     value_loss,
 )
