@@ -1,12 +1,14 @@
-"""One offline trainer for every text-agent RL method, configured by one dataclass (RLConfig).
+"""One trainer for every text-agent RL method, configured by one dataclass (RLConfig).
 
     cfg = RLConfig.from_dict({"task": "maze_fo", "algorithm": "bc", "dataset": "maze.jsonl", "steps": 2000})
     outcome = train(cfg, out_dir="var/models/maze-bc", report=print_progress)
 
-The trainer reads trajectory JSONL, lets the algorithm choose its data (`select`), tokenizes it into
-windows (ml.rl.data), trains a causal LM with AdamW on the algorithm's loss and saves a checkpoint that
-LMPolicy loads as is: save_pretrained model + tokenizer, rl_config.json, and value_heads.pt for methods
-that train value heads (see save_rl_checkpoint).
+The trainer reads trajectory JSONL, lets the algorithm choose its data (`select`) and fit to it
+(`prepare`), builds the modules it trains beside the LM (`setup`: value heads), tokenizes the data into
+windows (ml.rl.data), trains with AdamW on the algorithm's loss (`after_step` after each step: target
+networks) and saves a checkpoint that LMPolicy loads as is: save_pretrained model + tokenizer,
+rl_config.json, and the value heads for methods that train them (see save_rl_checkpoint). Online
+methods (PPO, online filtered BC) are handed to ml.rl.online.train_online.
 """
 
 from __future__ import annotations

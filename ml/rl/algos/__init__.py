@@ -1,5 +1,7 @@
-"""Offline RL algorithms for text agents. Each is an object with `select(trajectories)` (which data it
-trains on) and `loss(model, batch) -> (loss, stats)`; the trainer (ml.rl.trainer) runs them all."""
+"""RL algorithms for text agents. An offline one is an object with `select(trajectories)` (which data it
+trains on), `prepare`, `setup(model, gamma)` (value heads, or None), `loss(model, batch) -> (loss,
+stats)` and `after_step`; the trainer (ml.rl.trainer) runs them all. Online ones (`online = True`) are
+option records that ml.rl.online reads."""
 
 from ml.rl.algos.bc import BC, action_token_loss
 from ml.rl.algos.filtered_bc import FilteredBC, select_trajectories
