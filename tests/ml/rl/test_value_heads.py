@@ -158,3 +158,29 @@ def test_reward_scale_is_fitted_to_the_data_and_recorded(maze_data, tmp_path):
     cfg = RLConfig(**{**cfg.to_dict(), "options": {"reward_scale": 0.5}})
     train(cfg, tmp_path / "ckpt2")
     assert json.loads((tmp_path / "ckpt2" / "rl_config.json").read_text())["options"]["reward_scale"] == 0.5
+
+
+def test_rl_evaluate_uses_the_checkpoints_beta_unless_given(maze_data, tmp_path):
+    from ml.experiments import get
+
+    cfg = RLConfig(
+        task="maze_fo",
+        algorithm="ilql",
+        dataset=str(maze_data),
+        steps=2,
+        device="cpu",
+        options={"beta": 5.0},
+        **TINY,
+    )
+    train(cfg, tmp_path / "ckpt")
+    experiment = get("rl.evaluate")
+    entry = experiment.load_entry()
+    own = entry(
+        experiment.validate({"checkpoint": str(tmp_path / "ckpt"), "episodes": 1}), tmp_path / "a", print
+    )
+    given = entry(
+        experiment.validate({"checkpoint": str(tmp_path / "ckpt"), "episodes": 1, "beta": 0}),
+        tmp_path / "b",
+        print,
+    )
+    assert own.metrics["beta"] == 5.0 and given.metrics["beta"] == 0.0
