@@ -188,13 +188,111 @@ def plot_table(table: list[dict[str, Any]], out_stem: Path) -> list[Path]:
     return paths
 
 
+def resume_rows(workdir: Path, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows a previous, interrupted run of this grid already wrote to `workdir`, so a long grid
+    can be stopped and continued. Only the grid's extent (tasks, methods, seeds) may change in between;
+    any other parameter would make the old rows incomparable, so it is refused."""
+    params_path, runs_path = workdir / "table_params.json", workdir / "runs.json"
+    extent = ("tasks", "algorithms", "seeds")
+    fixed = {k: v for k, v in params.items() if k not in extent}
+    if params_path.is_file() and runs_path.is_file():
+        before = json.loads(params_path.read_text())
+        changed = sorted(k for k in set(before) | set(fixed) if before.get(k) != fixed.get(k))
+        if changed:
+            raise ParamError(
+                "out", f"{workdir} holds a grid run with other {', '.join(changed)}; use a fresh directory"
+            )
+        return json.loads(runs_path.read_text())
+    params_path.write_text(json.dumps(fixed, indent=2) + "\n")
+    return []
+
+
+def write_rows(workdir: Path, rows: list[dict[str, Any]]) -> None:
+    """Save rows after every cell (atomically), so an interrupted grid loses at most one cell."""
+    tmp = workdir / "runs.json.tmp"
+    tmp.write_text(json.dumps(rows) + "\n")
+    tmp.replace(workdir / "runs.json")
+
+
+def run_seed(task, seed, methods, base, params, betas, rows, workdir, report, done, total) -> None:
+    """Train and score `methods` for one (task, seed): BC first (reused if already trained), then
+    every other method from the BC checkpoint. Appends one row per method and saves the rows."""
+    from ml.rl.envs.datasets import generate
+    from ml.rl.evaluate import evaluate_checkpoint
+    from ml.rl.trainer import RLConfig, scaled, train
+
+    base.mkdir(parents=True, exist_ok=True)
+    dataset = base / "dataset.jsonl"
+    bc_ready = (base / "bc" / "rl_config.json").is_file() and "bc" not in methods
+    if not bc_ready or not dataset.is_file():
+        generate(task, params["dataset_size"], seed, dataset)
+    bc_cfg = RLConfig(
+        task=task,
+        dataset=str(dataset),
+        n_layer=params["n_layer"],
+        n_embd=params["n_embd"],
+        n_head=params["n_head"],
+        block_size=params["block_size"],
+        steps=params["bc_steps"],
+        batch_size=params["batch_size"],
+        lr=params["lr"],
+        seed=seed,
+    )
+    order = ([] if bc_ready else ["bc"]) + [m for m in methods if m != "bc"]
+    for method in order:
+        k = done + methods.index(method) if method in methods else done
+        step_report = scaled(report, k / total, (k + 1) / total)
+        out = base / method
+        if method == "bc":
+            outcome = train(bc_cfg, out, scaled(step_report, 0, 0.8))
+            seconds, checkpoint = outcome.seconds, outcome.checkpoint
+        else:
+            seconds, checkpoint = run_cell(
+                task, method, seed, base / "bc", dataset, params, out, scaled(step_report, 0, 0.8)
+            )
+        if method not in methods:
+            continue  # BC was only the starting point
+        beta, val_scores = None, {}
+        if method in VALUE_METHODS:
+            beta, val_scores = pick_beta(
+                checkpoint, task, seed, betas, params["val_episodes"], params["sampled_eval"]
+            )
+        summary, records = evaluate_checkpoint(
+            checkpoint,
+            task,
+            params["eval_episodes"],
+            seed=seed,
+            beta=beta,
+            report=scaled(step_report, 0.8, 1),
+        )
+        sampled = None
+        if params["sampled_eval"]:
+            sampled, _ = evaluate_checkpoint(
+                checkpoint, task, params["eval_episodes"], seed=seed, temperature=1.0, beta=beta
+            )
+        rows.append(
+            {
+                "task": task,
+                "algorithm": method,
+                "seed": seed,
+                "score": summary["score"],
+                "mean_return": summary["mean_return"],
+                "success_rate": summary["success_rate"],
+                "beta": summary["beta"],
+                "validation_scores": val_scores,
+                "score_t1": None if sampled is None else sampled["score"],
+                "train_seconds": round(seconds, 2),
+                "returns": [r["return"] for r in records],
+            }
+        )
+        write_rows(workdir, rows)
+        report((k + 1) / total, f"{task} seed {seed} {method}: score {summary['score']}")
+
+
 def run_table_experiment(params: dict[str, Any], workdir: Path, report: ProgressFn) -> ExperimentResult:
     """Entry point of rl.table (registered in ml.catalog)."""
     from ml.rl import envs  # noqa: F401  (registers the tasks)
     from ml.rl.envs.base import TASKS
-    from ml.rl.envs.datasets import generate
-    from ml.rl.evaluate import evaluate_checkpoint
-    from ml.rl.trainer import RLConfig, scaled, train
 
     tasks = parse_list(params["tasks"], tuple(TASKS), "tasks")
     methods = parse_list(params["algorithms"], METHODS, "algorithms")
@@ -208,80 +306,24 @@ def run_table_experiment(params: dict[str, Any], workdir: Path, report: Progress
     workdir.mkdir(parents=True, exist_ok=True)
     seeds = list(range(params["seeds"]))
     cells = [(task, seed, method) for task in tasks for seed in seeds for method in methods]
-    rows: list[dict[str, Any]] = []
+    rows = resume_rows(workdir, params)
+    finished = {(r["task"], r["seed"], r["algorithm"]) for r in rows}
     artifacts: list[ArtifactOut] = []
     started = time.perf_counter()
-    done = 0
+    done = len([c for c in cells if c in finished])
     for task in tasks:
         for seed in seeds:
             base = workdir / task / f"seed{seed}"
-            base.mkdir(parents=True, exist_ok=True)
-            dataset = base / "dataset.jsonl"
-            generate(task, params["dataset_size"], seed, dataset)
-            bc_cfg = RLConfig(
-                task=task,
-                dataset=str(dataset),
-                n_layer=params["n_layer"],
-                n_embd=params["n_embd"],
-                n_head=params["n_head"],
-                block_size=params["block_size"],
-                steps=params["bc_steps"],
-                batch_size=params["batch_size"],
-                lr=params["lr"],
-                seed=seed,
-            )
-            for method in ["bc", *[m for m in methods if m != "bc"]]:
-                lo, hi = done / len(cells), (done + 1) / len(cells)
-                step_report = scaled(report, lo, hi)
-                out = base / method
-                if method == "bc":
-                    outcome = train(bc_cfg, out, scaled(step_report, 0, 0.8))
-                    seconds, checkpoint = outcome.seconds, outcome.checkpoint
-                else:
-                    seconds, checkpoint = run_cell(
-                        task, method, seed, base / "bc", dataset, params, out, scaled(step_report, 0, 0.8)
-                    )
-                if method not in methods:
-                    continue  # BC was only the starting point
-                beta, val_scores = None, {}
-                if method in VALUE_METHODS:
-                    beta, val_scores = pick_beta(
-                        checkpoint, task, seed, betas, params["val_episodes"], params["sampled_eval"]
-                    )
-                summary, records = evaluate_checkpoint(
-                    checkpoint,
-                    task,
-                    params["eval_episodes"],
-                    seed=seed,
-                    beta=beta,
-                    report=scaled(step_report, 0.8, 1),
-                )
-                sampled = None
-                if params["sampled_eval"]:
-                    sampled, _ = evaluate_checkpoint(
-                        checkpoint, task, params["eval_episodes"], seed=seed, temperature=1.0, beta=beta
-                    )
-                rows.append(
-                    {
-                        "task": task,
-                        "algorithm": method,
-                        "seed": seed,
-                        "score": summary["score"],
-                        "mean_return": summary["mean_return"],
-                        "success_rate": summary["success_rate"],
-                        "beta": summary["beta"],
-                        "validation_scores": val_scores,
-                        "score_t1": None if sampled is None else sampled["score"],
-                        "train_seconds": round(seconds, 2),
-                        "returns": [r["return"] for r in records],
-                    }
-                )
-                if seed == 0:
-                    artifacts.append(ArtifactOut(checkpoint, "checkpoint", f"{task}-{method}"))
-                done += 1
-                report(done / len(cells), f"{task} seed {seed} {method}: score {summary['score']}")
+            todo = [m for m in methods if (task, seed, m) not in finished]
+            if todo:
+                run_seed(task, seed, todo, base, params, betas, rows, workdir, report, done, len(cells))
+                done += len(todo)
+            if seed == 0:
+                artifacts += [
+                    ArtifactOut(base / m, "checkpoint", f"{task}-{m}") for m in methods if (base / m).is_dir()
+                ]
+    rows = [r for r in rows if (r["task"], r["seed"], r["algorithm"]) in set(cells)]
     table = aggregate(rows)
-    (workdir / "runs.json").write_text(json.dumps(rows) + "\n")
     (workdir / "table.md").write_text(markdown(table))
     metrics = {
         "table": table,

@@ -182,3 +182,39 @@ def test_rl_table_rejects_unknown_methods_and_tasks(tmp_path):
         entry(experiment.validate({"tasks": "maze_fo,nope"}), tmp_path, lambda f, m: None)
     with pytest.raises(ParamError, match="betas"):
         entry(experiment.validate({"betas": "1,lots"}), tmp_path, lambda f, m: None)
+
+
+def test_rl_table_resumes_an_interrupted_grid_without_retraining(tmp_path, monkeypatch):
+    import ml.rl.table as table_module
+
+    experiment = get("rl.table")
+    small = {
+        "seeds": 1,
+        "dataset_size": 12,
+        "n_layer": 1,
+        "n_embd": 32,
+        "n_head": 2,
+        "batch_size": 4,
+        "bc_steps": 2,
+        "finetune_steps": 1,
+        "eval_episodes": 2,
+        "val_episodes": 1,
+        "sampled_eval": False,
+        "betas": "1",
+    }
+    entry = experiment.load_entry()
+    entry(experiment.validate({**small, "algorithms": "bc,filtered_bc"}), tmp_path, lambda f, m: None)
+    trained = []
+    original = table_module.run_cell
+    monkeypatch.setattr(
+        table_module,
+        "run_cell",
+        lambda task, method, *a: (trained.append(method), original(task, method, *a))[1],
+    )
+    result = entry(
+        experiment.validate({**small, "algorithms": "bc,filtered_bc,mc_returns"}), tmp_path, lambda f, m: None
+    )
+    assert trained == ["mc_returns"]  # BC and filtered BC rows and checkpoints were reused
+    assert [r["algorithm"] for r in result.metrics["table"]] == ["bc", "filtered_bc", "mc_returns"]
+    with pytest.raises(ParamError, match="bc_steps"):
+        entry(experiment.validate({**small, "bc_steps": 3}), tmp_path, lambda f, m: None)
