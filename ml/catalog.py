@@ -304,3 +304,95 @@ register(
         queue="gpu",
     )
 )
+
+register(
+    Experiment(
+        name="distill.addition",
+        title="Context distillation: internalise an addition scratch-pad",
+        description="Train a tiny model to add up to 8-digit numbers with an instruction and a digit-by-digit "
+        "scratch-pad (the teacher), a same-size model directly on the same labelled problems, and distil the "
+        "teacher into direct answering from its own answers on unlabelled problems (Snell, Klein, Zhong "
+        "2022). Reports accuracy by digit count for teacher, direct and student over seeds, with a plot.",
+        params=(
+            Param(
+                "preset",
+                str,
+                "full",
+                "'smoke' swaps in a two-minute setting (for tests).",
+                choices=("full", "smoke"),
+            ),
+            Param("seeds", str, "0,1,2", "Comma-separated seeds."),
+            Param("labelled", int, 2000, "Labelled problems (teacher and direct training).", min=10),
+            Param(
+                "unlabelled", int, 5000, "Unlabelled problems the teacher answers for the student.", min=10
+            ),
+            Param("test_per_digit", int, 100, "Held-out problems per digit count (1-8).", min=1),
+            Param("n_layer", int, 2, "Transformer layers.", min=1, max=24),
+            Param("n_embd", int, 96, "Hidden size.", min=8, max=2048),
+            Param("n_head", int, 4, "Attention heads.", min=1, max=32),
+            Param("steps", int, 1000, "Training steps of the teacher and of the direct model.", min=1),
+            Param("distill_steps", int, 300, "Distillation steps.", min=1),
+            Param("batch_size", int, 32, "Examples per step.", min=1, max=4096),
+            Param("lr", float, 2e-3, "Peak learning rate from scratch.", min=1e-6, max=1.0),
+            Param("distill_lr", float, 5e-4, "Distillation learning rate.", min=1e-6, max=1.0),
+            Param(
+                "mode",
+                str,
+                "hard",
+                "Teacher answers as labels, or its distributions.",
+                choices=("hard", "soft"),
+            ),
+        ),
+        entry="ml.distill.addition:run",
+        queue="gpu",
+    )
+)
+
+register(
+    Experiment(
+        name="distill.instructions",
+        title="Context distillation: internalise an instruction, then overwrite it",
+        description="Train a tiny model on four string tasks selected by an instruction (reverse, sort, skip, "
+        "shift); distil one instruction into the weights (soft targets), then overwrite it with another. "
+        "Reports the student's accuracy with no instruction against the teacher's, and what it keeps of the "
+        "instructed tasks, over seeds, with a plot.",
+        params=(
+            Param(
+                "preset",
+                str,
+                "full",
+                "'smoke' swaps in a two-minute setting (for tests).",
+                choices=("full", "smoke"),
+            ),
+            Param("seeds", str, "0,1,2", "Comma-separated seeds."),
+            Param(
+                "first",
+                str,
+                "reverse",
+                "The instruction to internalise.",
+                choices=("reverse", "sort", "skip", "shift"),
+            ),
+            Param(
+                "second",
+                str,
+                "sort",
+                "The instruction that overwrites it.",
+                choices=("reverse", "sort", "skip", "shift"),
+            ),
+            Param("train_size", int, 4000, "Instructed training examples.", min=10),
+            Param("test_size", int, 300, "Held-out inputs, scored on every task.", min=1),
+            Param("distill_inputs", int, 2000, "Unlabelled inputs per distillation.", min=1),
+            Param("n_layer", int, 2, "Transformer layers.", min=1, max=24),
+            Param("n_embd", int, 96, "Hidden size.", min=8, max=2048),
+            Param("n_head", int, 4, "Attention heads.", min=1, max=32),
+            Param("steps", int, 1500, "Training steps of the instructed model.", min=1),
+            Param("distill_steps", int, 300, "Steps per distillation.", min=1),
+            Param("batch_size", int, 32, "Examples per step.", min=1, max=4096),
+            Param("lr", float, 2e-3, "Peak learning rate from scratch.", min=1e-6, max=1.0),
+            Param("distill_lr", float, 5e-4, "Distillation learning rate.", min=1e-6, max=1.0),
+            Param("top_k", int, 0, "Keep the teacher's top k tokens per position (0: all).", min=0),
+        ),
+        entry="ml.distill.instructions:run",
+        queue="gpu",
+    )
+)

@@ -30,6 +30,11 @@ class Cancelled(Exception):
 ProgressFn = Callable[[float, str], None]
 
 
+def scaled(report: ProgressFn, lo: float, hi: float) -> ProgressFn:
+    """A report function mapping [0, 1] onto [lo, hi] of the whole run (for one stage of several)."""
+    return lambda fraction, message: report(lo + (hi - lo) * fraction, message)
+
+
 @dataclass(frozen=True)
 class Param:
     name: str

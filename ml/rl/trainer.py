@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from ml.experiments import ArtifactOut, ExperimentResult, ParamError, ProgressFn
+from ml.experiments import ArtifactOut, ExperimentResult, ParamError, ProgressFn, scaled
 
 RL_CONFIG_FILE = "rl_config.json"
 VALUE_HEADS_FILE = "value_heads.pt"
@@ -249,11 +249,6 @@ def train(cfg: RLConfig, out_dir: Path | str | None = None, report: ProgressFn |
         checkpoint=checkpoint,
         heads=heads,
     )
-
-
-def scaled(report: ProgressFn, lo: float, hi: float) -> ProgressFn:
-    """A report function mapping [0, 1] onto [lo, hi] of the whole run."""
-    return lambda fraction, message: report(lo + (hi - lo) * fraction, message)
 
 
 # --- the rl.train experiment (registered in ml.catalog)
