@@ -342,6 +342,13 @@ register(
                 "Teacher answers as labels, or its distributions.",
                 choices=("hard", "soft"),
             ),
+            Param(
+                "answer_order",
+                str,
+                "lsb",
+                "Answer digits least or most significant first (the same for all three systems).",
+                choices=("lsb", "msb"),
+            ),
         ),
         entry="ml.distill.addition:run",
         queue="gpu",

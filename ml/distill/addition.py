@@ -13,7 +13,13 @@ Formats (operands zero-padded to 8 digits, so every digit sits at a fixed place)
 
     problem      03141592+27182818=
     scratch-pad  2+8+0=10;9+1+1=11;...;0+0+0=00;ans=       (rightmost digit first: a+b+carry=carry,digit)
-    answer       030324410                                 (9 digits)
+    answer       014423030      answer_order="lsb" (default): the sum's 9 digits, least significant first
+                 030324410      answer_order="msb": as usually written
+
+Why least significant first by default: written that way, each answer digit depends only on nearby
+operand digits and the digit before it, which a tiny model can learn directly given enough examples.
+Most-significant-first needs a carry look-ahead over all lower digits; at this scale neither direct
+training nor distillation learns it in minutes (the teacher still does, with its scratch-pad).
 """
 
 from __future__ import annotations
@@ -45,8 +51,12 @@ def problem(a: int, b: int) -> str:
     return f"{a:0{WIDTH}d}+{b:0{WIDTH}d}="
 
 
-def answer(a: int, b: int) -> str:
-    return f"{a + b:0{WIDTH + 1}d}"
+ORDERS = ("lsb", "msb")
+
+
+def answer(a: int, b: int, order: str = "lsb") -> str:
+    digits = f"{a + b:0{WIDTH + 1}d}"
+    return digits[::-1] if order == "lsb" else digits
 
 
 def scratchpad(a: int, b: int) -> str:
@@ -85,9 +95,11 @@ def parse_scratchpad(text: str) -> tuple[list[tuple[int, int, int, int]], str]:
     return steps, digits
 
 
-def parse_answer(text: str) -> int | None:
+def parse_answer(text: str, order: str = "lsb") -> int | None:
     text = text.strip()
-    return int(text) if text.isdigit() else None
+    if not text.isdigit():
+        return None
+    return int(text[::-1] if order == "lsb" else text)
 
 
 def draw_problems(rng: random.Random, n: int, exclude: set[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -137,14 +149,17 @@ def run_seed(params: dict[str, Any], seed: int, report: ProgressFn) -> dict[str,
     started = time.perf_counter()
     seed_everything(seed)
     teacher, tok = tiny_char_model(ALPHABET, **size)
-    teacher_pairs = [(INSTRUCTION + problem(a, b), scratchpad(a, b) + answer(a, b)) for a, b in labelled]
+    order = params["answer_order"]
+    teacher_pairs = [
+        (INSTRUCTION + problem(a, b), scratchpad(a, b) + answer(a, b, order)) for a, b in labelled
+    ]
     train_pairs(teacher, tok, teacher_pairs, params["steps"], report=scaled(report, 0.0, 0.4), **train)
     times["teacher"] = time.perf_counter() - started
 
     started = time.perf_counter()
     seed_everything(seed)
     direct, _ = tiny_char_model(ALPHABET, **size)
-    direct_pairs = [(problem(a, b), answer(a, b)) for a, b in labelled]
+    direct_pairs = [(problem(a, b), answer(a, b, order)) for a, b in labelled]
     train_pairs(direct, tok, direct_pairs, params["steps"], report=scaled(report, 0.4, 0.7), **train)
     times["direct"] = time.perf_counter() - started
 
@@ -166,11 +181,11 @@ def run_seed(params: dict[str, Any], seed: int, report: ProgressFn) -> dict[str,
 
     prompts = [problem(a, b) for a, b in test]
     teacher_out = greedy(teacher, tok, [INSTRUCTION + p for p in prompts], 96)
-    teacher_answers = [parse_answer(s[1]) if (s := split_scratchpad(t)) else None for t in teacher_out]
+    teacher_answers = [parse_answer(s[1], order) if (s := split_scratchpad(t)) else None for t in teacher_out]
     answers = {
         "teacher": teacher_answers,
-        "direct": [parse_answer(t) for t in greedy(direct, tok, prompts, WIDTH + 2)],
-        "student": [parse_answer(t) for t in greedy(student, tok, prompts, WIDTH + 2)],
+        "direct": [parse_answer(t, order) for t in greedy(direct, tok, prompts, WIDTH + 2)],
+        "student": [parse_answer(t, order) for t in greedy(student, tok, prompts, WIDTH + 2)],
     }
     return {
         "seed": seed,

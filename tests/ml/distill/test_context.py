@@ -70,17 +70,19 @@ def test_scratchpad_round_trip_and_answer_extraction():
     for x, y, c, total in steps:  # every step is right: its carry in is the last step's carry out
         assert c == carry and total == x + y + c
         carry = total // 10
-    assert int(digits) == a + b == parse_answer(answer(a, b))
+    assert parse_answer(digits) == a + b == parse_answer(answer(a, b, "msb"), "msb")
+    assert answer(a, b) == "014423030" and answer(a, b, "msb") == "030324410"
     assert problem(a, b) == "03141592+27182818="
-    assert split_scratchpad(pad + answer(a, b)) == (pad, "030324410")
+    assert split_scratchpad(pad + answer(a, b)) == (pad, "014423030")
     assert split_scratchpad("1+2+0=03;ans=12") is None  # answer with the wrong width
     assert split_scratchpad("1+2+0=03;") is None
-    assert parse_answer(" 042 ") == 42 and parse_answer("4x2") is None and parse_answer("") is None
+    assert parse_answer(" 042 ", "msb") == 42 and parse_answer("042") == 240
+    assert parse_answer("4x2") is None and parse_answer("") is None
     with pytest.raises(ValueError):
         parse_scratchpad("no answer here")
 
 
-def test_test_problems_cover_every_digit_count_and_are_withheld():
+def test_held_out_problems_cover_every_digit_count_and_are_withheld():
     test, withheld = held_out_problems(random.Random(0), 5)
     counts = [max(len(str(a)), len(str(b))) for a, b in test]
     assert counts == [d for d in range(1, 9) for _ in range(5)]
