@@ -181,35 +181,49 @@ def distill(
     stop: Sequence[str] = (),
     seed: int = 0,
     teacher: PreTrainedModel | None = None,
+    preserve: Sequence[tuple[str, str]] = (),
+    preserve_share: float = 0.5,
     report: Callable[[float, str], None] | None = None,
 ) -> tuple[PreTrainedModel, DistillReport]:
     """Distil `teacher_context` into a copy of `model`; returns (student, report).
 
     The teacher is `model` itself (or `teacher`, e.g. an earlier student) conditioned on the context;
     `model` is not modified. `temperature` 0 means the teacher answers greedily.
+
+    `preserve` lists (context, input) pairs whose current behaviour the student should keep: for them
+    the student reads the same context as the teacher (self-distillation), and they fill
+    `preserve_share` of every batch. Without them a small model forgets what it did with other contexts.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     if not inputs:
         raise ValueError("no inputs to distil on")
+    if not 0 <= preserve_share < 1:
+        raise ValueError("preserve_share must be in [0, 1)")
     started = time.perf_counter()
     teacher = teacher if teacher is not None else model
-    outputs = [
+    prompts = [teacher_context + x for x in inputs] + [c + x for c, x in preserve]
+    answers = [
         texts[0]
         for texts in sample(
             teacher,
             tokenizer,
-            [teacher_context + x for x in inputs],
+            prompts,
             max_new_tokens=max_new_tokens,
             temperature=temperature,
             stop=tuple(stop),
             seed=seed,
         )
     ]
+    outputs, kept_outputs = answers[: len(inputs)], answers[len(inputs) :]
     kept = [(x, s) for x, out in zip(inputs, outputs, strict=True) if (s := split(out)) is not None]
     if not kept:
         raise ValueError("the teacher produced no usable answer for any input")
     examples = build_examples(tokenizer, teacher_context, [x for x, _ in kept], [s for _, s in kept])
+    # Preserved pairs: the student sees the context too, so its ids equal the teacher's.
+    kept_pairs = [(c + x, s) for (c, x), out in zip(preserve, kept_outputs, strict=True) if (s := split(out))]
+    preserved = build_examples(tokenizer, "", [p for p, _ in kept_pairs], [s for _, s in kept_pairs])
+    n_preserved = min(round(batch_size * preserve_share), batch_size - 1) if preserved else 0
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     student = copy.deepcopy(model)
     student.train()
@@ -218,7 +232,8 @@ def distill(
     rng = random.Random(seed)
     losses = []
     for step in range(steps):
-        batch = rng.sample(examples, min(batch_size, len(examples)))
+        batch = rng.sample(examples, min(batch_size - n_preserved, len(examples)))
+        batch += rng.sample(preserved, min(n_preserved, len(preserved)))
         logits = answer_logits(student, [e.student for e in batch], [e.n_answer for e in batch], pad_id)
         if mode == "soft":
             with torch.no_grad():

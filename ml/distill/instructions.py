@@ -12,6 +12,11 @@ After each stage we measure, on held-out inputs:
 * the internalised task with no instruction, against the teacher with its instruction;
 * the task it replaced, with no instruction (overwriting should erase it);
 * every task with its instruction (how much of the instruction-following the student keeps).
+
+A tiny model fine-tuned on bare inputs alone forgets how to follow every instruction (measured: 0%
+instructed accuracy after one distillation). `preserve_share` (default 0.5) fills that share of each
+distillation batch with instructed inputs self-distilled from the teacher, which keeps them; 0 gives
+pure context distillation.
 """
 
 from __future__ import annotations
@@ -96,6 +101,9 @@ def run_seed(params: dict[str, Any], seed: int, report: ProgressFn) -> dict[str,
     student = model
     for k, task in enumerate((first, second)):
         inputs = [x for x in draw(params["distill_inputs"], seed * 10 + k + 1) if x not in held_out]
+        # With preserve_share > 0, every instructed task keeps its current behaviour (self-distilled).
+        tasks = list(TASKS)
+        preserve = [(instruction(tasks[i % len(tasks)]), x) for i, x in enumerate(inputs[: len(inputs) // 2])]
         student, distilled = distill(
             student,
             tok,
@@ -108,6 +116,8 @@ def run_seed(params: dict[str, Any], seed: int, report: ProgressFn) -> dict[str,
             lr=params["distill_lr"],
             max_new_tokens=MAX_LEN + 2,
             seed=seed,
+            preserve=preserve if params["preserve_share"] > 0 else (),
+            preserve_share=params["preserve_share"],
             report=scaled(report, 0.6 + 0.2 * k, 0.8 + 0.2 * k),
         )
         seconds[f"distill_{task}"] = distilled.seconds

@@ -156,3 +156,33 @@ def test_lm_inputs_samples_usable_inputs_from_a_model(reverse_model):
     assert len(got) == 8 and all(len(s) >= 2 for s in got)
     assert draw(8, 0) == got  # seeded
     assert template_inputs(random_input)(5, 3) == template_inputs(random_input)(5, 3)
+
+
+def test_preserved_contexts_keep_their_behaviour_through_distillation(reverse_model):
+    model, tok = reverse_model
+    draw = template_inputs(lambda rng: "".join(rng.choice("abcd") for _ in range(3)) + ">")
+    inputs, probe = draw(64, 1), draw(32, 2)
+
+    def sort_accuracy(m):
+        outs = greedy(m, tok, [f"sort:{x}" for x in probe], 5)
+        return sum(o == "".join(sorted(x[:-1])) for x, o in zip(probe, outs, strict=True)) / len(probe)
+
+    before = sort_accuracy(model)
+    assert before > 0.9
+    student, report = distill(
+        model,
+        tok,
+        "reverse:",
+        inputs,
+        steps=150,
+        batch_size=32,
+        lr=2e-3,
+        max_new_tokens=5,
+        preserve=[("sort:", x) for x in inputs],
+        preserve_share=0.5,
+    )
+    assert sort_accuracy(student) >= 0.9 * before
+    bare = greedy(student, tok, probe, 5)
+    assert sum(o == x[:-1][::-1] for x, o in zip(probe, bare, strict=True)) / len(probe) > 0.8
+    with pytest.raises(ValueError, match="preserve_share"):
+        distill(model, tok, "reverse:", inputs, preserve_share=1.0)
