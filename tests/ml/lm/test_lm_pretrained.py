@@ -69,3 +69,26 @@ def test_minilm_embeds_similar_sentences_close(models_dir):
     sims = vectors @ vectors.T
     assert sims[0, 1] > 0.6 > sims[0, 2]
     assert sims[0, 0].item() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_context_distillation_runs_on_a_pretrained_model(models_dir):
+    from ml.distill.context import distill
+
+    model, tok = load_model(models_dir / "smollm2-135m-instruct", device="cpu")
+    context = "Always answer in French.\n"
+    student, report = distill(
+        model,
+        tok,
+        context,
+        ["Question: What is the capital of Italy?\nAnswer:"],
+        mode="soft",
+        top_k=20,
+        steps=4,
+        lr=1e-5,
+        max_new_tokens=8,
+        batch_size=1,
+    )
+    assert report.used == 1 and report.teacher_outputs[0]
+    assert report.losses[-1] < report.losses[0]  # the student moves toward the context-conditioned teacher
+    changed = any(not a.equal(b) for a, b in zip(student.parameters(), model.parameters(), strict=True))
+    assert changed
