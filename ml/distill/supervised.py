@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from ml.distill.context import answer_logits, build_examples, hard_distill_loss
+from ml.distill.context import answer_logits, build_examples, hard_distill_loss, warmup_cosine
 from ml.lm.generate import sample
 from ml.lm.models import tiny_gpt2
 from ml.lm.tokenizers import char_tokenizer
@@ -48,15 +48,7 @@ def train_pairs(
     examples = build_examples(tokenizer, "", [p for p, _ in pairs], [("", t) for _, t in pairs])
     pad_id = tokenizer.pad_token_id
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01, betas=(0.9, 0.98))
-    warmup = max(1, steps // 20)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer,
-        lambda s: (
-            min(1.0, (s + 1) / warmup)
-            * 0.5
-            * (1 + torch.cos(torch.tensor(torch.pi * min(s, steps) / steps)).item())
-        ),
-    )
+    schedule = warmup_cosine(optimizer, steps)
     rng = random.Random(seed)
     model.train()
     losses = []
