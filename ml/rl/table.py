@@ -170,7 +170,8 @@ def plot_table(table: list[dict[str, Any]], out_stem: Path) -> list[Path]:
             if row is None:
                 continue
             x = t + (m - (len(methods) - 1) / 2) * width
-            err = [[row["score"] - row["ci_low"]], [row["ci_high"] - row["score"]]]
+            # max(0, .): the mean and the CI are rounded separately, so they can cross by 0.01
+            err = [[max(0.0, row["score"] - row["ci_low"])], [max(0.0, row["ci_high"] - row["score"])]]
             ax.bar(x, row["score"], width, color=f"C{m}", label=method if t == 0 else None)
             ax.errorbar(x, row["score"], yerr=err, color="black", capsize=2, linewidth=0.8)
             if row["paper"] is not None:

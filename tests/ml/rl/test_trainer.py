@@ -218,3 +218,18 @@ def test_rl_table_resumes_an_interrupted_grid_without_retraining(tmp_path, monke
     assert [r["algorithm"] for r in result.metrics["table"]] == ["bc", "filtered_bc", "mc_returns"]
     with pytest.raises(ParamError, match="bc_steps"):
         entry(experiment.validate({**small, "bc_steps": 3}), tmp_path, lambda f, m: None)
+
+
+def test_rl_table_plot_tolerates_a_mean_rounded_just_outside_its_ci(tmp_path):
+    from ml.rl.table import plot_table
+
+    row = {
+        "task": "maze_fo",
+        "algorithm": "ppo",
+        "score": -7.52,
+        "ci_low": -7.51,
+        "ci_high": -7.51,
+        "paper": 79.7,
+    }
+    paths = plot_table([row], tmp_path / "scores")
+    assert all(p.is_file() for p in paths)
