@@ -30,6 +30,14 @@ class Cancelled(Exception):
 ProgressFn = Callable[[float, str], None]
 
 
+def save_figure(fig: Any, out_stem: Path) -> list[Path]:
+    """Save a matplotlib figure as `out_stem`.png and .svg (what evalhub shows); returns both paths."""
+    paths = [out_stem.with_suffix(".png"), out_stem.with_suffix(".svg")]
+    for path in paths:
+        fig.savefig(path)
+    return paths
+
+
 def scaled(report: ProgressFn, lo: float, hi: float) -> ProgressFn:
     """A report function mapping [0, 1] onto [lo, hi] of the whole run (for one stage of several)."""
     return lambda fraction, message: report(lo + (hi - lo) * fraction, message)

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from ml.distill.presets import parse_seeds, with_preset
-from ml.experiments import ArtifactOut, ExperimentResult, ParamError, ProgressFn, scaled
+from ml.experiments import ArtifactOut, ExperimentResult, ParamError, ProgressFn, save_figure, scaled
 
 WIDTH = 8
 INSTRUCTION = "step by step:"
@@ -255,10 +255,7 @@ def plot(summary: dict[str, Any], out_stem: Path) -> list[Path]:
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    paths = [out_stem.with_suffix(".png"), out_stem.with_suffix(".svg")]
-    for p in paths:
-        fig.savefig(p)
-    return paths
+    return save_figure(fig, out_stem)
 
 
 def run(params: dict[str, Any], workdir: Path, report: ProgressFn) -> ExperimentResult:

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ml.distill.presets import parse_seeds, with_preset
-from ml.experiments import ArtifactOut, ExperimentResult, ParamError, ProgressFn, scaled
+from ml.experiments import ArtifactOut, ExperimentResult, ParamError, ProgressFn, save_figure, scaled
 
 LETTERS = "abcdefgh"
 SHIFT = {c: LETTERS[(i + 1) % len(LETTERS)] for i, c in enumerate(LETTERS)}
@@ -190,10 +190,7 @@ def plot(summary: dict[str, Any], out_stem: Path) -> list[Path]:
     axes[0].legend(fontsize=8)
     fig.suptitle("Instruction internalisation: distil one instruction, then overwrite it")
     fig.tight_layout()
-    paths = [out_stem.with_suffix(".png"), out_stem.with_suffix(".svg")]
-    for p in paths:
-        fig.savefig(p)
-    return paths
+    return save_figure(fig, out_stem)
 
 
 def run(params: dict[str, Any], workdir: Path, report: ProgressFn) -> ExperimentResult:
