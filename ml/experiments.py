@@ -38,6 +38,27 @@ def save_figure(fig: Any, out_stem: Path) -> list[Path]:
     return paths
 
 
+def parse_seeds(raw: str, field: str = "seeds") -> list[int]:
+    """Comma-separated seeds and inclusive ranges ("0,1,2", "0-7", "0-3,9"), deduplicated in order."""
+    seeds: list[int] = []
+    try:
+        for part in (p.strip() for p in raw.split(",")):
+            if not part:
+                continue
+            low, dash, high = part.partition("-")
+            seeds.extend(range(int(low), int(high) + 1) if dash and low else [int(part)])
+    except ValueError:
+        raise ParamError(field, f"comma-separated integers or ranges like 0-7, got {raw!r}") from None
+    if not seeds or min(seeds) < 0:
+        raise ParamError(field, "give at least one non-negative seed")
+    return list(dict.fromkeys(seeds))
+
+
+def with_preset(params: dict[str, Any], smoke: dict[str, Any]) -> dict[str, Any]:
+    """`preset=smoke` replaces the size parameters with the experiment's smoke setting."""
+    return {**params, **smoke} if params.get("preset") == "smoke" else dict(params)
+
+
 def scaled(report: ProgressFn, lo: float, hi: float) -> ProgressFn:
     """A report function mapping [0, 1] onto [lo, hi] of the whole run (for one stage of several)."""
     return lambda fraction, message: report(lo + (hi - lo) * fraction, message)

@@ -29,8 +29,16 @@ from typing import Any
 
 import numpy as np
 
-from ml.distill.presets import parse_seeds, with_preset
-from ml.experiments import ArtifactOut, ExperimentResult, ParamError, ProgressFn, save_figure, scaled
+from ml.experiments import (
+    ArtifactOut,
+    ExperimentResult,
+    ParamError,
+    ProgressFn,
+    parse_seeds,
+    save_figure,
+    scaled,
+    with_preset,
+)
 
 LETTERS = "abcdefgh"
 SHIFT = {c: LETTERS[(i + 1) % len(LETTERS)] for i, c in enumerate(LETTERS)}
