@@ -1,0 +1,119 @@
+import random
+
+import pytest
+import torch
+
+from ml.search.policy import ALPHABET, sample_next_steps, sample_solutions, train_policy, training_pairs
+from ml.search.tasks import ANSWER_PREFIX, ArithmeticChains, Problem, make_splits
+from ml.search.verifiers import (
+    Labelled,
+    StepScorer,
+    encode,
+    mc_step_labels,
+    oracle_step_labels,
+    score_steps,
+    split_steps,
+    train_scorer,
+)
+
+easy = ArithmeticChains(max_operands=2, max_operand=9, max_multiplier=3)
+
+
+def tiny_backbone():
+    from ml.distill.supervised import tiny_char_model
+
+    torch.manual_seed(0)
+    return tiny_char_model(ALPHABET, n_layer=1, n_embd=32, n_head=2, block_size=160)
+
+
+def test_training_pairs_are_prompt_and_slipped_solution():
+    problems = [Problem("3+4", "7", 1)] * 200
+    pairs = training_pairs(easy, problems, slip_rate=0.5, seed=0)
+    assert all(prompt == "3+4\n" for prompt, _ in pairs)
+    answers = {easy.answer(solution) for _, solution in pairs}
+    assert "7" in answers and len(answers) > 1  # some slipped
+
+
+def test_encode_marks_each_step_end():
+    _, tokenizer = tiny_backbone()
+    steps = split_steps("3+4=7\nanswer: 7")
+    assert steps == ["3+4=7\n", "answer: 7"]
+    ids, ends = encode(tokenizer, "3+4\n", steps)
+    assert tokenizer.decode(ids[ends[0]]) == "\n" and ends[-1] == len(ids) - 1
+    assert tokenizer.decode(ids[1 : ends[0] + 1]).replace(" ", "") == "3+4\n3+4=7\n".replace(" ", "")
+
+
+def test_oracle_labels_follow_the_step_checker():
+    problem = Problem("3+4*2", "14", 2)
+    assert oracle_step_labels(easy, problem, ["3+4=7\n", "7*2=14\n", "answer: 14"]) == [1.0, 1.0, 1.0]
+    assert oracle_step_labels(easy, problem, ["3+4=8\n", "8*2=16\n", "answer: 16"]) == [0.0, 0.0, 0.0]
+
+
+def test_a_trained_policy_samples_whole_solutions_and_single_steps():
+    splits = make_splits(easy, seed=0, sizes={"train": 40})
+    seen = splits["train"][:10]  # this test is about sampling, so it asks for memorisation only
+    policy, tokenizer = train_policy(
+        easy, splits["train"] * 20, slip_rate=0.0, n_layer=1, n_embd=64, steps=400, batch_size=32, lr=3e-3
+    )
+    prompts = [easy.prompt(p) for p in seen]
+    solutions = sample_solutions(policy, tokenizer, prompts, n=4, temperature=0.0)
+    assert all(len(s) == 4 and len({t for t, _ in s}) == 1 for s in solutions)  # greedy: all alike
+    correct = sum(easy.answer(s[0][0]) == p.answer for s, p in zip(solutions, seen, strict=True))
+    assert correct >= 8
+    first = sample_next_steps(policy, tokenizer, prompts, temperature=0.0)
+    assert all(text.endswith("\n") and not finished and tokens > 0 for text, tokens, finished in first)
+    second = sample_next_steps(
+        policy, tokenizer, [p + s for p, (s, _, _) in zip(prompts, first, strict=True)], temperature=0.0
+    )
+    assert all(text.startswith(ANSWER_PREFIX) and finished for text, _, finished in second)
+    assert [p + a + b for p, (a, _, _), (b, _, _) in zip(prompts, first, second, strict=True)] == [
+        p + s[0][0] for p, s in zip(prompts, solutions, strict=True)
+    ]  # stepping greedily rebuilds the greedy whole solution
+
+    # MC labels from this policy: its own correct solutions score high, a slipped first step low
+    problem = seen[0]
+    good = split_steps(easy.solution(problem))
+    value = int(problem.answer) + 1
+    bad = [good[0].replace(f"={problem.answer}\n", f"={value}\n"), f"{ANSWER_PREFIX}{value}"]
+    labels = mc_step_labels(policy, tokenizer, easy, [(problem, good), (problem, bad)], rollouts=4)
+    assert labels[0] == [1.0, 1.0] and labels[1] == [0.0, 0.0]
+
+
+def test_a_prm_learns_oracle_labels():
+    from ml.distill.supervised import tiny_char_model
+
+    torch.manual_seed(0)
+    backbone, tokenizer = tiny_char_model(ALPHABET, n_layer=2, n_embd=64, n_head=4, block_size=160)
+    scorer = StepScorer(backbone)
+    rng = random.Random(0)
+    domain = ArithmeticChains(max_operands=3, max_operand=9, max_multiplier=3)
+
+    def item():
+        problem = domain.sample(rng)
+        from ml.search.tasks import with_slips
+
+        steps = split_steps(with_slips(problem, rng, slip_rate=0.3))
+        return Labelled(domain.prompt(problem), steps, oracle_step_labels(domain, problem, steps))
+
+    train, held = [item() for _ in range(400)], [item() for _ in range(100)]
+    losses = train_scorer(scorer, tokenizer, train, steps=400, batch_size=32, lr=2e-3)
+    assert sum(losses[-20:]) / 20 < 0.9 * sum(losses[:20]) / 20
+    scores = score_steps(scorer, tokenizer, [(h.prompt, h.steps) for h in held])
+    pairs = [
+        (s, lab) for h, ss in zip(held, scores, strict=True) for s, lab in zip(ss, h.labels, strict=True)
+    ]
+    right = [s for s, lab in pairs if lab == 1.0]
+    wrong = [s for s, lab in pairs if lab == 0.0]
+    # a tiny PRM after 400 steps separates on-track steps from off-track ones, far from perfectly
+    assert sum(right) / len(right) > sum(wrong) / len(wrong) + 0.12
+
+
+def test_an_orm_is_trained_on_the_last_step_only():
+    backbone, tokenizer = tiny_backbone()
+    scorer = StepScorer(backbone)
+    data = [Labelled("1+1\n", ["1+1=2\n", "answer: 2"], [0.0, 1.0])] * 8
+    train_scorer(scorer, tokenizer, data, outcome_only=True, steps=60, batch_size=8, lr=1e-2)
+    [scores] = score_steps(scorer, tokenizer, [("1+1\n", data[0].steps)])
+    assert scores[-1] > 0.9  # the first step's 0.0 label was never used
+    with pytest.raises(ValueError):
+        train_scorer(scorer, tokenizer, [], steps=1)
