@@ -3,6 +3,7 @@ import random
 import pytest
 import torch
 
+from ml.search.beam import beam_search, lm_step_sampler, prm_prefix_scorer
 from ml.search.policy import ALPHABET, sample_next_steps, sample_solutions, train_policy, training_pairs
 from ml.search.tasks import ANSWER_PREFIX, ArithmeticChains, Problem, make_splits
 from ml.search.verifiers import (
@@ -49,12 +50,21 @@ def test_oracle_labels_follow_the_step_checker():
     assert oracle_step_labels(easy, problem, ["3+4=8\n", "8*2=16\n", "answer: 16"]) == [0.0, 0.0, 0.0]
 
 
-def test_a_trained_policy_samples_whole_solutions_and_single_steps():
+@pytest.fixture(scope="module")
+def memorised():
+    """A policy that memorised 40 one-step problems (these tests are about sampling, not learning)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # module-scoped fixtures run outside the per-test one-thread fixture
     splits = make_splits(easy, seed=0, sizes={"train": 40})
-    seen = splits["train"][:10]  # this test is about sampling, so it asks for memorisation only
     policy, tokenizer = train_policy(
         easy, splits["train"] * 20, slip_rate=0.0, n_layer=1, n_embd=64, steps=400, batch_size=32, lr=3e-3
     )
+    torch.set_num_threads(threads)
+    return policy, tokenizer, splits["train"][:10]
+
+
+def test_a_trained_policy_samples_whole_solutions_and_single_steps(memorised):
+    policy, tokenizer, seen = memorised
     prompts = [easy.prompt(p) for p in seen]
     solutions = sample_solutions(policy, tokenizer, prompts, n=4, temperature=0.0)
     assert all(len(s) == 4 and len({t for t, _ in s}) == 1 for s in solutions)  # greedy: all alike
@@ -117,3 +127,21 @@ def test_an_orm_is_trained_on_the_last_step_only():
     assert scores[-1] > 0.9  # the first step's 0.0 label was never used
     with pytest.raises(ValueError):
         train_scorer(scorer, tokenizer, [], steps=1)
+
+
+def test_beam_search_runs_on_a_real_policy_and_prm(memorised):
+    policy, tokenizer, seen = memorised
+    prompts = [easy.prompt(p) for p in seen[:4]]
+    scorer = StepScorer(tiny_backbone()[0])
+    results = beam_search(
+        prompts,
+        lm_step_sampler(policy, tokenizer),
+        prm_prefix_scorer(scorer, tokenizer, "min"),
+        n=4,
+        m=2,
+        lookahead=1,
+    )
+    for problem, result in zip(seen[:4], results, strict=True):
+        answers = [easy.answer("".join(c.steps)) for c in result.finished if c.finished]
+        assert answers and problem.answer in answers  # the memorised answer is among the finished beams
+        assert all(0 <= c.score <= 1 for c in result.finished) and result.generated_tokens > 0
