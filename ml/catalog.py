@@ -508,3 +508,41 @@ register(
         queue="gpu",
     )
 )
+
+register(
+    Experiment(
+        name="search.sweep",
+        title="Test-time compute: verifiers, search and budgets on arithmetic chains",
+        description="Train a tiny policy on step-by-step arithmetic with slips, a PRM on Monte Carlo step labels "
+        "and an ORM; measure majority, best-of-N and weighted best-of-N (random subsamples of one pool) and "
+        "beam search with lookahead 0 and 1 at every budget, with difficulty bins and compute-optimal "
+        "selection chosen on validation problems (Snell, Lee, Xu, Kumar 2024). Revisions and FLOPs matching "
+        "are not built yet.",
+        params=(
+            Param(
+                "preset",
+                str,
+                "full",
+                "'smoke' swaps in a minute-long setting (for tests).",
+                choices=("full", "smoke"),
+            ),
+            Param("seeds", str, "0", "Seeds: comma-separated integers or ranges like 0-2."),
+            Param("train_problems", int, 8000, "Problems the policy learns from.", min=10),
+            Param("prm_problems", int, 400, "Further train problems whose samples label the PRM.", min=2),
+            Param("validation_problems", int, 100, "Problems strategies are chosen on.", min=2),
+            Param("test_problems", int, 500, "Problems accuracy is reported on.", min=2),
+            Param("policy_steps", int, 3000, "Policy training steps.", min=1),
+            Param("prm_steps", int, 1000, "PRM and ORM training steps.", min=1),
+            Param("rollouts", int, 4, "Monte Carlo rollouts per step prefix.", min=1, max=64),
+            Param("budgets", str, "1,2,4,8,16,32,64", "Generations per problem to measure (1-256)."),
+            Param("n_embd", int, 128, "Hidden size of policy and verifiers.", min=8, max=2048),
+            Param("max_operands", int, 8, "Longest chain.", min=2, max=8),
+            Param("max_operand", int, 20, "Largest operand of + and -.", min=2, max=999),
+            Param(
+                "slip_rate", float, 0.1, "Chance that a step of a training solution slips.", min=0.0, max=0.9
+            ),
+        ),
+        entry="ml.search.pipeline:sweep",
+        queue="gpu",
+    )
+)

@@ -61,8 +61,8 @@ class ArithmeticChains:
 
     min_operands: int = 2
     max_operands: int = 8
-    max_operand: int = 99
-    max_multiplier: int = 9  # the right operand of '*' stays small, as in mental arithmetic
+    max_operand: int = 20
+    max_multiplier: int = 5  # the right operand of '*' stays small, as in mental arithmetic
     name: str = "arithmetic"
 
     def __post_init__(self) -> None:

@@ -1,0 +1,50 @@
+import json
+
+import pytest
+
+from ml.experiments import ParamError, get
+
+
+def test_sweep_smoke_end_to_end(tmp_path):
+    experiment = get("search.sweep")
+    progress = []
+    params = experiment.validate({"preset": "smoke"})
+    result = experiment.load_entry()(params, tmp_path, lambda f, m: progress.append(f))
+    assert progress[-1] == 1.0 and progress == sorted(progress)
+    [accuracy] = result.metrics["test_accuracy"]
+    methods = {
+        "majority",
+        "best_of_n_prm",
+        "weighted_best_of_n_prm",
+        "best_of_n_orm",
+        "weighted_best_of_n_orm",
+    }
+    assert set(accuracy) == methods | {"beam_k0", "beam_k1"}
+    assert all(
+        set(curve) == {1, 2, 4} and all(0 <= a <= 1 for a in curve.values()) for curve in accuracy.values()
+    )
+    # with one sample every pool method takes the same random sample, so they agree exactly
+    assert len({accuracy[m][1] for m in methods}) == 1
+    saved = json.loads((tmp_path / "metrics.json").read_text())
+    [run] = saved["runs"]
+    for kind in ("oracle", "predicted"):
+        for budget in ("1", "2", "4"):
+            optimal = run[f"compute_optimal_{kind}"][budget]
+            assert 0 <= optimal["accuracy"] <= 1 and set(optimal["choice"].values()) <= set(accuracy)
+    assert set(run["times"]) == {"policy", "verifiers", "pools", "beam"}
+    assert {a.name for a in result.artifacts} == {
+        "metrics.json",
+        "accuracy_vs_budget.png",
+        "accuracy_vs_budget.svg",
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"budgets": "1,x"}, "budgets"), ({"budgets": "0,4"}, "budgets"), ({"seeds": "a"}, "seeds")],
+)
+def test_sweep_bad_parameters(params, field, tmp_path):
+    experiment = get("search.sweep")
+    with pytest.raises(ParamError) as error:
+        experiment.load_entry()(experiment.validate(params), tmp_path, lambda f, m: None)
+    assert error.value.field == field
