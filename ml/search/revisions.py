@@ -10,7 +10,9 @@ target. At inference the 4 most recent attempts stay in the context.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
+
+from ml.search.select import weighted_best_of_n
 
 ATTEMPT_END = "|\n"  # closes every attempt in a revision context
 MAX_ATTEMPTS_IN_CONTEXT = 4
@@ -52,3 +54,65 @@ def revision_examples(
             wrong.append(wrong.pop(closest))  # the closest attempt comes last
         examples.append((revision_context(prompt, wrong), target))
     return examples
+
+
+def sequential_revisions(
+    generate_attempts: Callable[[list[str], int], list[str]],
+    prompts: Sequence[str],
+    chains: int,
+    length: int,
+    seed: int = 0,
+) -> list[list[list[str]]]:
+    """For every prompt, `chains` parallel chains of `length` attempts, each attempt conditioned on the
+    chain's most recent ones. One `generate_attempts(contexts, seed)` call per revision step covers every
+    chain of every prompt. chains * length is the budget; chains = 1 is purely sequential, length = 1
+    purely parallel."""
+    if chains < 1 or length < 1:
+        raise ValueError("chains and length must be >= 1")
+    attempts: list[list[list[str]]] = [[[] for _ in range(chains)] for _ in prompts]
+    for step in range(length):
+        contexts = [revision_context(prompts[p], chain) for p in range(len(prompts)) for chain in attempts[p]]
+        texts = iter(generate_attempts(contexts, seed + step))
+        for per_prompt in attempts:
+            for chain in per_prompt:
+                chain.append(next(texts))
+    return attempts
+
+
+def lm_attempts(
+    model, tokenizer, temperature: float = 1.0, batch_size: int = 256
+) -> Callable[[list[str], int], list[str]]:
+    """A revision LM as `generate_attempts`: one attempt per context, up to end of sequence."""
+    from ml.lm.generate import sample
+
+    def generate_attempts(contexts: list[str], seed: int) -> list[str]:
+        out = sample(
+            model,
+            tokenizer,
+            contexts,
+            max_new_tokens=120,
+            temperature=temperature,
+            seed=seed,
+            batch_size=batch_size,
+        )
+        return [texts[0] for texts in out]
+
+    return generate_attempts
+
+
+def hierarchical_select(
+    answers: Sequence[Sequence[Hashable | None]], scores: Sequence[Sequence[float]]
+) -> Hashable | None:
+    """Verifier-weighted voting within each chain, then across chains on the chains' winners (weighted by
+    the summed score each winner had in its chain)."""
+    winners, weights = [], []
+    for chain_answers, chain_scores in zip(answers, scores, strict=True):
+        totals: dict[Hashable, float] = {}
+        for answer, score in zip(chain_answers, chain_scores, strict=True):
+            if answer is not None:
+                totals[answer] = totals.get(answer, 0.0) + score
+        if totals:
+            best = max(totals, key=totals.__getitem__)
+            winners.append(best)
+            weights.append(totals[best])
+    return weighted_best_of_n(winners, weights)
