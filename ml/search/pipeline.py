@@ -46,6 +46,8 @@ SMOKE = {
     "budgets": "1,2,4",
     "n_embd": 32,
     "max_operands": 3,
+    "revision_samples": 4,
+    "revision_steps": 30,
 }
 BEAM_WIDTH = 4
 
@@ -180,7 +182,13 @@ def run_seed(params: dict[str, Any], seed: int, report: ProgressFn) -> dict[str,
     times["beam"] = time.perf_counter() - started
     report(0.95, "beam search done")
 
-    summary: dict[str, Any] = {"times": {k: round(v, 1) for k, v in times.items()}}
+    started = time.perf_counter()
+    revision = run_revisions(
+        params, policy, tokenizer, verifiers["orm"], domain, prm_train, splits["test"], seed
+    )
+    times["revisions"] = time.perf_counter() - started
+
+    summary: dict[str, Any] = {"times": {k: round(v, 1) for k, v in times.items()}, "revisions": revision}
     summary["test_accuracy"] = {
         m: {n: float(v[n].mean()) for n in budgets} for m, v in curves["test"].items()
     }
@@ -194,6 +202,73 @@ def run_seed(params: dict[str, Any], seed: int, report: ProgressFn) -> dict[str,
         summary[f"compute_optimal_{kind}"] = optimal
     summary["test_pass_at_1"] = float(np.mean(stats["test"]["pass_at_1"]))
     return summary
+
+
+def run_revisions(
+    params, policy, tokenizer, orm, domain, train_problems, test_problems, seed: int
+) -> dict[str, Any]:
+    """Fine-tune a copy of the policy into a revision model on its own samples, then measure sequential,
+    balanced and parallel chains at every budget, selected by majority or hierarchically by the ORM."""
+    import copy
+    import math
+    import random
+
+    from ml.distill.supervised import train_pairs
+    from ml.search.policy import sample_solutions
+    from ml.search.revisions import hierarchical_select, lm_attempts, revision_examples, sequential_revisions
+    from ml.search.select import majority
+    from ml.search.verifiers import score_steps, split_steps
+
+    rng = random.Random(seed)
+    prompts = [domain.prompt(p) for p in train_problems]
+    samples = sample_solutions(policy, tokenizer, prompts, n=params["revision_samples"], seed=seed + 1)
+    pairs = []
+    for problem, prompt, per in zip(train_problems, prompts, samples, strict=True):
+        texts = [t for t, _ in per]
+        # a problem the policy never solved still teaches revising, towards the reference solution
+        right = [t for t in texts if domain.answer(t) == problem.answer] or [domain.solution(problem)]
+        wrong = [t for t in texts if domain.answer(t) != problem.answer]
+        pairs += revision_examples(prompt, right, wrong, rng)
+    model = copy.deepcopy(policy)
+    train_pairs(model, tokenizer, pairs, params["revision_steps"], batch_size=32, lr=1e-3, seed=seed)
+    generate = lm_attempts(model, tokenizer)
+    test_prompts = [domain.prompt(p) for p in test_problems]
+    curves: dict[str, dict[int, float]] = {}
+    flips = [0, 0]  # (correct attempts followed by another, of which the next is wrong)
+    for n in params["budgets"]:
+        shapes = {
+            "sequential": (1, n),
+            "balanced": (max(1, n // math.isqrt(n)), math.isqrt(n)),
+            "parallel": (n, 1),
+        }
+        for shape, (chains, length) in shapes.items():
+            attempts = sequential_revisions(generate, test_prompts, chains=chains, length=length, seed=seed)
+            rows = [
+                (prompt, split_steps(a))
+                for prompt, per in zip(test_prompts, attempts, strict=True)
+                for c in per
+                for a in c
+            ]
+            scores = iter(s[-1] if s else 0.0 for s in score_steps(orm, tokenizer, rows))
+            by_majority, by_orm = [], []
+            for problem, per in zip(test_problems, attempts, strict=True):
+                answers = [[domain.answer(a) for a in chain] for chain in per]
+                chain_scores = [[next(scores) for _ in chain] for chain in per]
+                by_majority.append(majority([a for chain in answers for a in chain]) == problem.answer)
+                by_orm.append(hierarchical_select(answers, chain_scores) == problem.answer)
+                if shape == "sequential":
+                    for chain in answers:
+                        for before, after in zip(chain, chain[1:], strict=False):
+                            if before == problem.answer:
+                                flips[0] += 1
+                                flips[1] += after != problem.answer
+            curves.setdefault(f"{shape}_majority", {})[n] = float(np.mean(by_majority))
+            curves.setdefault(f"{shape}_orm", {})[n] = float(np.mean(by_orm))
+    return {
+        "training_pairs": len(pairs),
+        "test_accuracy": curves,
+        "correct_to_wrong_share": flips[1] / flips[0] if flips[0] else None,
+    }
 
 
 def sweep(params: dict[str, Any], workdir: Path, report: ProgressFn) -> ExperimentResult:

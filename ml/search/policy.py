@@ -11,7 +11,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from ml.lm.generate import generate
 from ml.search.tasks import ANSWER_PREFIX, ArithmeticChains, Problem, with_slips
 
-ALPHABET = "0123456789+-*=\n" + ANSWER_PREFIX
+ALPHABET = "0123456789+-*=\n|" + ANSWER_PREFIX  # "|" closes attempts in revision contexts
 MAX_SOLUTION_TOKENS = 120
 
 

@@ -31,7 +31,14 @@ def test_sweep_smoke_end_to_end(tmp_path):
         for budget in ("1", "2", "4"):
             optimal = run[f"compute_optimal_{kind}"][budget]
             assert 0 <= optimal["accuracy"] <= 1 and set(optimal["choice"].values()) <= set(accuracy)
-    assert set(run["times"]) == {"policy", "verifiers", "pools", "beam"}
+    assert set(run["times"]) == {"policy", "verifiers", "pools", "beam", "revisions"}
+    revisions = run["revisions"]
+    assert revisions["training_pairs"] >= 40  # at least one per revision problem
+    shapes = {f"{s}_{how}" for s in ("sequential", "balanced", "parallel") for how in ("majority", "orm")}
+    assert set(revisions["test_accuracy"]) == shapes
+    assert all(set(c) == {"1", "2", "4"} for c in revisions["test_accuracy"].values())
+    # at budget 1 every shape is the same single attempt, and both selections take it
+    assert len({c["1"] for c in revisions["test_accuracy"].values()}) == 1
     assert {a.name for a in result.artifacts} == {
         "metrics.json",
         "accuracy_vs_budget.png",
