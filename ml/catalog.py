@@ -516,8 +516,8 @@ register(
         description="Train a tiny policy on step-by-step arithmetic with slips, a PRM on Monte Carlo step labels "
         "and an ORM; measure majority, best-of-N and weighted best-of-N (random subsamples of one pool) and "
         "beam search with lookahead 0 and 1 at every budget, with difficulty bins and compute-optimal "
-        "selection chosen on validation problems (Snell, Lee, Xu, Kumar 2024). Revisions and FLOPs matching "
-        "are not built yet.",
+        "selection chosen on validation problems, revision chains, and a FLOPs-matched comparison with a larger "
+        "policy (Snell, Lee, Xu, Kumar 2024).",
         params=(
             Param(
                 "preset",

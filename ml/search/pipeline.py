@@ -10,9 +10,10 @@ One seed runs the whole chain on disjoint problems:
    random subsampling;
 4. beam search (M = 4, lookahead 0 and 1) runs separately for every budget;
 5. difficulty bins (oracle: pass@1 of the pool; predicted: mean PRM score) and compute-optimal
-   selection per bin, chosen on validation and scored on test, against weighted best-of-N.
-
-Revisions and the FLOPs-matched comparison with a larger model are not built yet (issue 9).
+   selection per bin, chosen on validation and scored on test, against weighted best-of-N;
+6. a revision model (the policy fine-tuned on its own wrong-then-right samples): sequential, balanced
+   and parallel chains at every budget;
+7. a FLOPs-matched comparison with a policy about 14 times larger trained on the same data.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ SMOKE = {
     "max_operands": 3,
     "revision_samples": 4,
     "revision_steps": 30,
+    "large_n_embd": 128,
 }
 BEAM_WIDTH = 4
 
@@ -188,7 +190,29 @@ def run_seed(params: dict[str, Any], seed: int, report: ProgressFn) -> dict[str,
     )
     times["revisions"] = time.perf_counter() - started
 
-    summary: dict[str, Any] = {"times": {k: round(v, 1) for k, v in times.items()}, "revisions": revision}
+    started = time.perf_counter()
+    matched = (
+        flops_matched(
+            params,
+            policy,
+            verifiers["prm"],
+            domain,
+            policy_train,
+            splits["test"],
+            curves["test"],
+            stats,
+            seed,
+        )
+        if params["large_n_embd"]
+        else None
+    )
+    times["flops_matched"] = time.perf_counter() - started
+
+    summary: dict[str, Any] = {
+        "times": {k: round(v, 1) for k, v in times.items()},
+        "revisions": revision,
+        "flops_matched": matched,
+    }
     summary["test_accuracy"] = {
         m: {n: float(v[n].mean()) for n in budgets} for m, v in curves["test"].items()
     }
@@ -202,6 +226,61 @@ def run_seed(params: dict[str, Any], seed: int, report: ProgressFn) -> dict[str,
         summary[f"compute_optimal_{kind}"] = optimal
     summary["test_pass_at_1"] = float(np.mean(stats["test"]["pass_at_1"]))
     return summary
+
+
+RATIOS = (0.16, 0.79, 22.0)  # R = inference tokens / pretraining tokens, as in the paper
+
+
+def flops_matched(params, policy, prm, domain, train_problems, test_problems, test_curves, stats, seed: int):
+    """Train a policy about (large_n_embd / n_embd)^2 times larger on the same data, and compare its
+    single-sample accuracy per difficulty bin with the small policy's weighted best-of-N at the budget
+    that costs the same FLOPs. The PRM's scoring counts: each small-model generation costs
+    (policy + PRM) parameters, so the matched generation budget shrinks by that factor."""
+    from ml.lm.models import count_params
+    from ml.search.budget import difficulty_bins
+    from ml.search.flops import matched_budget
+    from ml.search.policy import sample_solutions, train_policy
+
+    large, tokenizer = train_policy(
+        domain, train_problems, slip_rate=params["slip_rate"], steps=params["policy_steps"], seed=seed,
+        n_layer=2, n_embd=params["large_n_embd"], n_head=4,
+    )  # fmt: skip
+    small_params, large_params = count_params(policy), count_params(large)
+    size_ratio = large_params / small_params
+    per_generation = (small_params + count_params(prm)) / small_params
+    samples = sample_solutions(large, tokenizer, [domain.prompt(p) for p in test_problems], n=1, seed=seed)
+    large_correct = np.array(
+        [domain.answer(s[0][0]) == p.answer for p, s in zip(test_problems, samples, strict=True)]
+    )
+    bins = difficulty_bins(stats["test"]["pass_at_1"])
+    small_curve = test_curves["weighted_best_of_n_prm"]
+    verdicts = {}
+    for ratio in RATIOS:
+        generations = matched_budget(size_ratio, ratio) / per_generation
+        affordable = [n for n in small_curve if n <= generations]
+        budget = max(affordable) if affordable else None
+        per_bin = {}
+        for b in np.unique(bins):
+            members = bins == b
+            small = float(small_curve[budget][members].mean()) if budget else None
+            big = float(large_correct[members].mean())
+            per_bin[int(b)] = {
+                "small_test_time": small,
+                "large_one_sample": big,
+                "winner": None if small is None else "test-time compute" if small >= big else "pretraining",
+            }
+        verdicts[str(ratio)] = {
+            "matched_generations": round(generations, 1),
+            "budget_used": budget,
+            "bins": per_bin,
+        }
+    return {
+        "small_params": small_params,
+        "large_params": large_params,
+        "size_ratio": round(size_ratio, 2),
+        "large_accuracy": float(large_correct.mean()),
+        "by_ratio": verdicts,
+    }
 
 
 def run_revisions(

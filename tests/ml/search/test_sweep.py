@@ -31,7 +31,19 @@ def test_sweep_smoke_end_to_end(tmp_path):
         for budget in ("1", "2", "4"):
             optimal = run[f"compute_optimal_{kind}"][budget]
             assert 0 <= optimal["accuracy"] <= 1 and set(optimal["choice"].values()) <= set(accuracy)
-    assert set(run["times"]) == {"policy", "verifiers", "pools", "beam", "revisions"}
+    assert set(run["times"]) == {"policy", "verifiers", "pools", "beam", "revisions", "flops_matched"}
+    matched = run["flops_matched"]
+    assert 12 < matched["size_ratio"] < 16  # hidden 128 against 32
+    assert set(matched["by_ratio"]) == {"0.16", "0.79", "22.0"}
+    generations = [matched["by_ratio"][r]["matched_generations"] for r in ("0.16", "0.79", "22.0")]
+    assert (
+        generations[0] > generations[1] > generations[2] > 1
+    )  # more inference per pretraining, fewer samples
+    for verdict in matched["by_ratio"].values():
+        assert verdict["budget_used"] in (None, 1, 2, 4)
+        assert all(
+            b["winner"] in (None, "test-time compute", "pretraining") for b in verdict["bins"].values()
+        )
     revisions = run["revisions"]
     assert revisions["training_pairs"] >= 40  # at least one per revision problem
     shapes = {f"{s}_{how}" for s in ("sequential", "balanced", "parallel") for how in ("majority", "orm")}
