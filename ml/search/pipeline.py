@@ -90,7 +90,7 @@ def _pools(policy, tokenizer, prm, orm, domain, problems, n: int, seed: int):
 def run_seed(params: dict[str, Any], seed: int, report: ProgressFn) -> dict[str, Any]:
     from ml.distill.supervised import tiny_char_model
     from ml.search.beam import beam_search, lm_step_sampler, prm_prefix_scorer
-    from ml.search.budget import compute_optimal, difficulty_bins, pool_accuracy
+    from ml.search.budget import compute_optimal, difficulty_bins, efficiency_multiplier, pool_accuracy
     from ml.search.policy import ALPHABET, sample_solutions, train_policy
     from ml.search.select import weighted_best_of_n
     from ml.search.tasks import ArithmeticChains, make_splits
@@ -216,13 +216,16 @@ def run_seed(params: dict[str, Any], seed: int, report: ProgressFn) -> dict[str,
     summary["test_accuracy"] = {
         m: {n: float(v[n].mean()) for n in budgets} for m, v in curves["test"].items()
     }
+    baseline = {n: float(curves["test"]["weighted_best_of_n_prm"][n].mean()) for n in budgets}
     for kind, statistic in (("oracle", "pass_at_1"), ("predicted", "mean_prm")):
         sel_bins = difficulty_bins(stats["validation"][statistic])
         ev_bins = difficulty_bins(stats["test"][statistic])
         optimal = {}
         for n in budgets:
             accuracy, choice = compute_optimal(curves["validation"], sel_bins, curves["test"], ev_bins, n)
-            optimal[n] = {"accuracy": accuracy, "choice": choice}
+            # how many weighted best-of-N generations it takes to match this accuracy, per generation spent
+            multiplier = efficiency_multiplier(accuracy, n, baseline)
+            optimal[n] = {"accuracy": accuracy, "choice": choice, "efficiency_multiplier": multiplier}
         summary[f"compute_optimal_{kind}"] = optimal
     summary["test_pass_at_1"] = float(np.mean(stats["test"]["pass_at_1"]))
     return summary

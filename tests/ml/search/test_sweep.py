@@ -31,6 +31,8 @@ def test_sweep_smoke_end_to_end(tmp_path):
         for budget in ("1", "2", "4"):
             optimal = run[f"compute_optimal_{kind}"][budget]
             assert 0 <= optimal["accuracy"] <= 1 and set(optimal["choice"].values()) <= set(accuracy)
+            multiplier = optimal["efficiency_multiplier"]
+            assert multiplier is None or multiplier > 0
     assert set(run["times"]) == {"policy", "verifiers", "pools", "beam", "revisions", "flops_matched"}
     matched = run["flops_matched"]
     assert 12 < matched["size_ratio"] < 16  # hidden 128 against 32
