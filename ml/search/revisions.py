@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Hashable, Sequence
 
-from ml.search.select import weighted_best_of_n
+from ml.search.select import answer_totals, weighted_best_of_n
 
 ATTEMPT_END = "|\n"  # closes every attempt in a revision context
 MAX_ATTEMPTS_IN_CONTEXT = 4
@@ -107,10 +107,7 @@ def hierarchical_select(
     the summed score each winner had in its chain)."""
     winners, weights = [], []
     for chain_answers, chain_scores in zip(answers, scores, strict=True):
-        totals: dict[Hashable, float] = {}
-        for answer, score in zip(chain_answers, chain_scores, strict=True):
-            if answer is not None:
-                totals[answer] = totals.get(answer, 0.0) + score
+        totals = answer_totals(chain_answers, chain_scores)
         if totals:
             best = max(totals, key=totals.__getitem__)
             winners.append(best)

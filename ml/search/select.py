@@ -35,7 +35,8 @@ def aggregate(step_scores: Sequence[float], how: str = "last") -> float:
     return float(math.prod(step_scores))
 
 
-def _totals(answers: Sequence[Hashable | None], weights: Sequence[float]) -> dict[Hashable, float]:
+def answer_totals(answers: Sequence[Hashable | None], weights: Sequence[float]) -> dict[Hashable, float]:
+    """Summed weight per distinct answer (None skipped), in order of first appearance."""
     totals: dict[Hashable, float] = {}  # insertion order breaks ties
     for answer, weight in zip(answers, weights, strict=True):
         if answer is not None:
@@ -48,7 +49,7 @@ def _top(totals: dict[Hashable, float]) -> Hashable | None:
 
 
 def majority(answers: Sequence[Hashable | None]) -> Hashable | None:
-    return _top(_totals(answers, [1.0] * len(answers)))
+    return _top(answer_totals(answers, [1.0] * len(answers)))
 
 
 def best_of_n(answers: Sequence[Hashable | None], scores: Sequence[float]) -> Hashable | None:
@@ -60,7 +61,7 @@ def best_of_n(answers: Sequence[Hashable | None], scores: Sequence[float]) -> Ha
 
 
 def weighted_best_of_n(answers: Sequence[Hashable | None], scores: Sequence[float]) -> Hashable | None:
-    return _top(_totals(answers, scores))
+    return _top(answer_totals(answers, scores))
 
 
 def select(how: str, answers: Sequence[Hashable | None], scores: Sequence[float]) -> Hashable | None:

@@ -119,12 +119,13 @@ def train_scorer(
 ) -> list[float]:
     """Binary cross-entropy against (soft) labels at every step end, or at the last one for an ORM."""
     rng = random.Random(seed)
+    data = list(data)  # once, not at every step
     optimizer = torch.optim.AdamW(scorer.parameters(), lr=lr, weight_decay=0.01)
     device = next(scorer.parameters()).device
     losses = []
     scorer.train()
     for step in range(steps):
-        batch = rng.sample(list(data), min(batch_size, len(data)))
+        batch = rng.sample(data, min(batch_size, len(data)))
         input_ids, mask, ends = _batch(tokenizer, [(d.prompt, d.steps) for d in batch], device)
         logits = scorer(input_ids, mask)
         rows, cols, targets = [], [], []
