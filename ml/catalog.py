@@ -509,39 +509,87 @@ register(
     )
 )
 
+
+def _search_params(sweep: bool) -> tuple[Param, ...]:
+    """The sizes shared by search.train and search.sweep (a sweep reusing trained models must match)."""
+    budgets = (
+        Param("budgets", str, "1,2,4,8,16,32,64", "Generations per problem to measure (1-256)."),
+        Param("beam_width", int, 4, "Beam width M (candidates kept = N / M).", min=1, max=64),
+        Param(
+            "difficulty_samples",
+            int,
+            16,
+            "Samples whose mean PRM score predicts a problem's difficulty (their cost is reported).",
+            min=1,
+            max=256,
+        ),
+        Param(
+            "trained",
+            str,
+            "",
+            "Folder of a search.train run (var/artifacts/runs/<id>) whose models to use instead of training.",
+        ),
+    )
+    return (
+        Param(
+            "preset",
+            str,
+            "full",
+            "'smoke' swaps in a minute-long setting (for tests).",
+            choices=("full", "smoke"),
+        ),
+        Param("seeds", str, "0", "Seeds: comma-separated integers or ranges like 0-2."),
+        Param("train_problems", int, 8000, "Problems the policy learns from.", min=10),
+        Param("prm_problems", int, 400, "Further train problems whose samples label the PRM.", min=2),
+        Param("validation_problems", int, 100, "Problems strategies are chosen on.", min=2),
+        Param("test_problems", int, 500, "Problems accuracy is reported on.", min=2),
+        Param("policy_steps", int, 2000, "Policy training steps (batch 64).", min=1),
+        Param("prm_steps", int, 800, "PRM and ORM training steps.", min=1),
+        Param("rollouts", int, 4, "Monte Carlo rollouts per step prefix.", min=1, max=64),
+        Param("n_embd", int, 64, "Hidden size of policy and verifiers.", min=8, max=2048),
+        Param(
+            "large_n_embd",
+            int,
+            240,
+            "Hidden size of the larger policy of the FLOPs-matched comparison (0: skip it).",
+            min=0,
+            max=4096,
+        ),
+        Param(
+            "revision_samples", int, 4, "Samples per problem the revision model's chains come from.", min=1
+        ),
+        Param("revision_steps", int, 500, "Revision model fine-tuning steps.", min=1),
+        Param("max_operands", int, 8, "Longest chain.", min=2, max=8),
+        Param("max_operand", int, 20, "Largest operand of + and -.", min=2, max=999),
+        Param("slip_rate", float, 0.1, "Chance that a step of a training solution slips.", min=0.0, max=0.9),
+        *(budgets if sweep else ()),
+    )
+
+
+register(
+    Experiment(
+        name="search.train",
+        title="Test-time compute: train the policy, verifiers and revision model",
+        description="Train, per seed, the tiny arithmetic policy, a PRM on Monte Carlo step labels, an ORM, a "
+        "revision model and the larger policy of the FLOPs-matched comparison, and save them; search.sweep "
+        "reuses them when its `trained` parameter names this run's folder.",
+        params=_search_params(sweep=False),
+        entry="ml.search.pipeline:train",
+        queue="gpu",
+    )
+)
+
 register(
     Experiment(
         name="search.sweep",
         title="Test-time compute: verifiers, search and budgets on arithmetic chains",
-        description="Train a tiny policy on step-by-step arithmetic with slips, a PRM on Monte Carlo step labels "
-        "and an ORM; measure majority, best-of-N and weighted best-of-N (random subsamples of one pool) and "
-        "beam search with lookahead 0 and 1 at every budget, with difficulty bins and compute-optimal "
-        "selection chosen on validation problems, revision chains, and a FLOPs-matched comparison with a larger "
-        "policy (Snell, Lee, Xu, Kumar 2024).",
-        params=(
-            Param(
-                "preset",
-                str,
-                "full",
-                "'smoke' swaps in a minute-long setting (for tests).",
-                choices=("full", "smoke"),
-            ),
-            Param("seeds", str, "0", "Seeds: comma-separated integers or ranges like 0-2."),
-            Param("train_problems", int, 8000, "Problems the policy learns from.", min=10),
-            Param("prm_problems", int, 400, "Further train problems whose samples label the PRM.", min=2),
-            Param("validation_problems", int, 100, "Problems strategies are chosen on.", min=2),
-            Param("test_problems", int, 500, "Problems accuracy is reported on.", min=2),
-            Param("policy_steps", int, 3000, "Policy training steps.", min=1),
-            Param("prm_steps", int, 1000, "PRM and ORM training steps.", min=1),
-            Param("rollouts", int, 4, "Monte Carlo rollouts per step prefix.", min=1, max=64),
-            Param("budgets", str, "1,2,4,8,16,32,64", "Generations per problem to measure (1-256)."),
-            Param("n_embd", int, 128, "Hidden size of policy and verifiers.", min=8, max=2048),
-            Param("max_operands", int, 8, "Longest chain.", min=2, max=8),
-            Param("max_operand", int, 20, "Largest operand of + and -.", min=2, max=999),
-            Param(
-                "slip_rate", float, 0.1, "Chance that a step of a training solution slips.", min=0.0, max=0.9
-            ),
-        ),
+        description="Train (or reuse) a tiny policy on step-by-step arithmetic with slips, a PRM on Monte Carlo "
+        "step labels and an ORM; measure majority, best-of-N and weighted best-of-N (random subsamples of one "
+        "pool, with last/min/product step aggregation) and beam search with lookahead 0 and 1 at every budget, "
+        "difficulty bins and compute-optimal selection chosen on validation problems, revision chains, and a "
+        "FLOPs-matched comparison with a larger policy (Snell, Lee, Xu, Kumar 2024). Pooled over seeds with "
+        "bootstrap CIs, in summary.json and six plots.",
+        params=_search_params(sweep=True),
         entry="ml.search.pipeline:sweep",
         queue="gpu",
     )

@@ -64,29 +64,41 @@ def generate(
     num_return_sequences: int = 1,
     ignore_eos: bool = False,
     guide: LogitsGuide | None = None,
+    row_seeds: Sequence[int] | None = None,
 ) -> list[list[Completion]]:
     """For each prompt, `num_return_sequences` completions, in prompt order.
 
     Results are reproducible for the same arguments (one generator seeded with `seed` is shared
     across batches, so changing `batch_size` changes the random draws but not greedy output).
+
+    `row_seeds` (one int per output row: prompt-major, then return sequence) gives every row its own
+    randomness instead, and `seed` is unused: a row's completion then depends only on its prompt and
+    its seed, not on the other rows or on `batch_size` (up to floating-point near-ties in the logits).
     """
     params = SamplingParams(max_new_tokens, temperature, top_p, top_k, tuple(stop), ignore_eos)
     if batch_size < 1 or num_return_sequences < 1:
         raise ValueError("batch_size and num_return_sequences must be >= 1")
+    if row_seeds is not None and len(row_seeds) != len(prompts) * num_return_sequences:
+        raise ValueError(
+            f"row_seeds needs one seed per output row ({len(prompts) * num_return_sequences}), "
+            f"got {len(row_seeds)}"
+        )
     device = model.device
     encoded = _encode_prompts(model, tokenizer, list(prompts), max_new_tokens)
     rows = [ids for ids in encoded for _ in range(num_return_sequences)]
     generator = torch.Generator(device=device).manual_seed(seed)
+    # any int, wrapped into int64 (the hash below works on int64 tensors)
+    seeds = None if row_seeds is None else [(int(s) + 2**63) % 2**64 - 2**63 for s in row_seeds]
     flat: list[Completion] = []
     was_training = model.training
     model.eval()
     try:
         with torch.inference_mode():
             for start in range(0, len(rows), batch_size):
+                chunk = slice(start, start + batch_size)
+                chunk_seeds = None if seeds is None else seeds[chunk]
                 flat.extend(
-                    _decode_batch(
-                        model, tokenizer, rows[start : start + batch_size], params, generator, guide
-                    )
+                    _decode_batch(model, tokenizer, rows[chunk], params, generator, guide, chunk_seeds)
                 )
     finally:
         model.train(was_training)
@@ -108,6 +120,7 @@ def sample(
     num_return_sequences: int = 1,
     ignore_eos: bool = False,
     guide: LogitsGuide | None = None,
+    row_seeds: Sequence[int] | None = None,
 ) -> list[list[str]]:
     """Like `generate`, returning only the completion texts."""
     results = generate(
@@ -124,6 +137,7 @@ def sample(
         num_return_sequences=num_return_sequences,
         ignore_eos=ignore_eos,
         guide=guide,
+        row_seeds=row_seeds,
     )
     return [[c.text for c in per_prompt] for per_prompt in results]
 
@@ -164,8 +178,17 @@ def _encode_prompts(
     return encoded
 
 
-def _next_tokens(logits: torch.Tensor, params: SamplingParams, generator: torch.Generator) -> torch.Tensor:
-    """Pick one token per row from float32 logits of shape (batch, vocab)."""
+def _next_tokens(
+    logits: torch.Tensor,
+    params: SamplingParams,
+    generator: torch.Generator,
+    gumbel: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Pick one token per row from float32 logits of shape (batch, vocab).
+
+    With `gumbel` (noise of the same shape, see `_row_gumbel`) the pick is argmax(logits + noise), which
+    samples the same distribution as multinomial over the softmax (the Gumbel-max trick); filtered
+    tokens have -inf logits, so they are never picked either way."""
     if params.temperature == 0:
         return logits.argmax(dim=-1)
     logits = logits / params.temperature
@@ -179,7 +202,35 @@ def _next_tokens(logits: torch.Tensor, params: SamplingParams, generator: torch.
         drop = probs.cumsum(dim=-1) - probs >= params.top_p
         sorted_logits = sorted_logits.masked_fill(drop, float("-inf"))
         logits = torch.full_like(logits, float("-inf")).scatter(-1, order, sorted_logits)
+    if gumbel is not None:
+        return (logits + gumbel).argmax(dim=-1)
     return torch.multinomial(logits.softmax(dim=-1), 1, generator=generator).squeeze(-1)
+
+
+_GOLDEN = 0x9E3779B97F4A7C15 - 2**64  # splitmix64's constants, as signed int64
+_MIX1 = 0xBF58476D1CE4E5B9 - 2**64
+_MIX2 = 0x94D049BB133111EB - 2**64
+
+
+def _mix64(z: torch.Tensor) -> torch.Tensor:
+    """splitmix64's finaliser on int64 tensors: products wrap mod 2**64 and the masks make `>>` a
+    logical shift, so the bits match the unsigned original."""
+    z = (z ^ ((z >> 30) & (2**34 - 1))) * _MIX1
+    z = (z ^ ((z >> 27) & (2**37 - 1))) * _MIX2
+    return z ^ ((z >> 31) & (2**33 - 1))
+
+
+def _row_gumbel(seeds: torch.Tensor, position: int, vocab: int) -> torch.Tensor:
+    """Gumbel noise (rows, vocab) that is a pure function of (row seed, position, token id).
+
+    Counter-based rather than drawn from a shared generator, so a row's samples do not depend on which
+    other rows share its batch, or on the batch size."""
+    key = _mix64(_mix64(seeds) + torch.full_like(seeds, position) * _GOLDEN)  # wraps, like the tokens'
+    tokens = torch.arange(1, vocab + 1, device=seeds.device, dtype=torch.int64)
+    bits = _mix64(key[:, None] + tokens * _GOLDEN)
+    # the top 24 bits as a float32 uniform in (0, 1), never 0 or 1 (float32: MPS has no float64)
+    uniform = (((bits >> 40) & (2**24 - 1)).float() + 0.5) * 2.0**-24
+    return -torch.log(-torch.log(uniform))
 
 
 def _find_stop(text: str, stop: tuple[str, ...]) -> int:
@@ -195,8 +246,10 @@ def _decode_batch(
     params: SamplingParams,
     generator: torch.Generator,
     guide: LogitsGuide | None = None,
+    row_seeds: list[int] | None = None,
 ) -> list[Completion]:
     device = model.device
+    seeds = None if row_seeds is None else torch.tensor(row_seeds, dtype=torch.int64, device=device)
     pad, eos = _special_ids(model, tokenizer)
     width = max(len(ids) for ids in rows)
     input_ids = torch.full((len(rows), width), pad, dtype=torch.long)
@@ -211,7 +264,7 @@ def _decode_batch(
     results: list[Completion | None] = [None] * len(rows)
     active = list(range(len(rows)))  # original row index of each row still in the batch
     cache = None
-    for _ in range(params.max_new_tokens):
+    for step in range(params.max_new_tokens):
         out = model(
             input_ids=input_ids,
             attention_mask=mask,
@@ -225,7 +278,10 @@ def _decode_batch(
         logits = out.logits[:, -1, :].float()
         if guide is not None:
             logits = guide(logits, out.hidden_states[-1][:, -1, :])
-        chosen = _next_tokens(logits, params, generator)
+        gumbel = None
+        if seeds is not None and params.temperature > 0:
+            gumbel = _row_gumbel(seeds, step, logits.shape[-1])
+        chosen = _next_tokens(logits, params, generator, gumbel)
         keep: list[int] = []
         for slot, (row, token) in enumerate(zip(active, chosen.tolist(), strict=True)):
             if token in eos and not params.ignore_eos:
@@ -246,6 +302,7 @@ def _decode_batch(
             index = torch.tensor(keep, device=device)
             cache.batch_select_indices(index)
             chosen, mask, positions = chosen[index], mask[index], positions[index]
+            seeds = None if seeds is None else seeds[index]
             active = [active[slot] for slot in keep]
         input_ids = chosen.unsqueeze(-1)
         positions = positions[:, -1:] + 1

@@ -1,25 +1,30 @@
-"""`search.sweep`: train the policy and the verifiers, then measure accuracy against test-time budget.
+"""`search.train` and `search.sweep`: train the models, then measure accuracy against test-time budget.
 
-One seed runs the whole chain on disjoint problems:
+One seed runs the whole chain on disjoint problems (`search.train` does steps 1, 2 and the training of
+6 and 7 and saves the models; a sweep given `trained` reuses them):
 
 1. the policy learns from slipped solutions of the train problems;
 2. it samples solutions to other train problems; Monte Carlo rollouts label their steps; a PRM learns
    those soft labels and an ORM the final-answer correctness of the same solutions;
 3. on validation and test problems it samples a pool of `max(budgets)` solutions each, scored by both
-   verifiers, from which majority, best-of-N and weighted best-of-N are measured at every budget by
-   random subsampling;
-4. beam search (M = 4, lookahead 0 and 1) runs separately for every budget;
-5. difficulty bins (oracle: pass@1 of the pool; predicted: mean PRM score) and compute-optimal
-   selection per bin, chosen on validation and scored on test, against weighted best-of-N;
+   verifiers (PRM steps aggregated by last, min and product), from which majority, best-of-N and
+   weighted best-of-N are measured at every budget by random subsampling;
+4. beam search (width M, lookahead 0 and 1) runs separately for every budget;
+5. difficulty bins (oracle: pass@1 of the pool; predicted: mean PRM score of a few samples) and
+   compute-optimal selection per bin, chosen on validation and scored on test, against weighted
+   best-of-N;
 6. a revision model (the policy fine-tuned on its own wrong-then-right samples): sequential, balanced
    and parallel chains at every budget;
 7. a FLOPs-matched comparison with a policy about 14 times larger trained on the same data.
+
+`ml.search.report` pools the seeds into summary.json (bootstrap CIs) and the plots.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +36,6 @@ from ml.experiments import (
     ParamError,
     ProgressFn,
     parse_seeds,
-    save_figure,
     scaled,
     with_preset,
 )
@@ -50,8 +54,12 @@ SMOKE = {
     "revision_samples": 4,
     "revision_steps": 30,
     "large_n_embd": 128,
+    "difficulty_samples": 2,
 }
-BEAM_WIDTH = 4
+MODEL_NAMES = ("policy", "prm", "orm", "revision", "large")
+# the strategies compute-optimal selection chooses among per bin (the paper's search settings)
+STRATEGIES = ("majority", "best_of_n_prm", "weighted_best_of_n_prm", "beam_k0", "beam_k1")
+BASELINE = "weighted_best_of_n_prm"
 
 
 def parse_budgets(raw: str) -> list[int]:
@@ -64,199 +72,338 @@ def parse_budgets(raw: str) -> list[int]:
     return budgets
 
 
-def _pools(policy, tokenizer, prm, orm, domain, problems, n: int, seed: int):
-    from ml.search.budget import Pool
-    from ml.search.policy import sample_solutions
-    from ml.search.verifiers import score_steps, split_steps
-
-    samples = sample_solutions(policy, tokenizer, [domain.prompt(p) for p in problems], n=n, seed=seed)
-    rows = [
-        (domain.prompt(p), split_steps(text))
-        for p, per in zip(problems, samples, strict=True)
-        for text, _ in per
-    ]
-    prm_scores = score_steps(prm, tokenizer, rows)
-    orm_scores = score_steps(orm, tokenizer, rows)
-    pools = {"prm": [], "orm": []}
-    tokens = [k for per in samples for _, k in per]
-    for i, (problem, per) in enumerate(zip(problems, samples, strict=True)):
-        answers = [domain.answer(text) for text, _ in per]
-        for name, scores in (("prm", prm_scores), ("orm", orm_scores)):
-            last = [s[-1] if s else 0.0 for s in scores[i * n : (i + 1) * n]]
-            pools[name].append(Pool(answers, last, problem.answer))
-    return pools, float(np.mean(tokens))
-
-
-def run_seed(params: dict[str, Any], seed: int, report: ProgressFn) -> dict[str, Any]:
-    from ml.distill.supervised import tiny_char_model
-    from ml.search.beam import beam_search, lm_step_sampler, prm_prefix_scorer
-    from ml.search.budget import compute_optimal, difficulty_bins, efficiency_multiplier, pool_accuracy
-    from ml.search.policy import ALPHABET, sample_solutions, train_policy
-    from ml.search.select import weighted_best_of_n
+def problems(params: dict[str, Any], seed: int):
+    """The domain and a seed's disjoint problem sets: policy training, PRM labelling, validation, test."""
     from ml.search.tasks import ArithmeticChains, make_splits
-    from ml.search.verifiers import (
-        Labelled,
-        StepScorer,
-        mc_step_labels,
-        split_steps,
-        train_scorer,
-    )
 
     domain = ArithmeticChains(max_operands=params["max_operands"], max_operand=params["max_operand"])
-    sizes = {
-        "train": params["train_problems"] + params["prm_problems"],
-        "validation": params["validation_problems"],
-        "test": params["test_problems"],
-    }
-    splits = make_splits(domain, seed, sizes)
-    policy_train, prm_train = (
-        splits["train"][: params["train_problems"]],
-        splits["train"][params["train_problems"] :],
+    n_policy = params["train_problems"]
+    splits = make_splits(
+        domain,
+        seed,
+        {
+            "train": n_policy + params["prm_problems"],
+            "validation": params["validation_problems"],
+            "test": params["test_problems"],
+        },
     )
+    return domain, {
+        "policy": splits["train"][:n_policy],
+        "prm": splits["train"][n_policy:],
+        "validation": splits["validation"],
+        "test": splits["test"],
+    }
+
+
+@dataclass
+class Models:
+    policy: Any
+    tokenizer: Any
+    prm: Any
+    orm: Any
+    revision: Any
+    large: Any | None  # the ~14x larger policy of the FLOPs-matched comparison
+    info: dict[str, Any]  # training times and data sizes
+
+
+def train_models(params: dict[str, Any], seed: int, report: ProgressFn) -> Models:
+    """The policy, then PRM and ORM on its labelled samples, the revision model, and the large policy."""
+    from ml.distill.supervised import tiny_char_model
+    from ml.search.policy import ALPHABET, sample_solutions, train_policy
+    from ml.search.verifiers import Labelled, StepScorer, mc_step_labels, split_steps, train_scorer
+
+    domain, sets = problems(params, seed)
     size = {"n_layer": 2, "n_embd": params["n_embd"], "n_head": 4}
     times: dict[str, float] = {}
-
     started = time.perf_counter()
     policy, tokenizer = train_policy(
-        domain, policy_train, slip_rate=params["slip_rate"], steps=params["policy_steps"], seed=seed,
+        domain, sets["policy"], slip_rate=params["slip_rate"], steps=params["policy_steps"], seed=seed,
         report=scaled(report, 0.0, 0.3), **size,
     )  # fmt: skip
     times["policy"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    sampled = sample_solutions(policy, tokenizer, [domain.prompt(p) for p in prm_train], n=4, seed=seed)
-    items = [(p, split_steps(text)) for p, per in zip(prm_train, sampled, strict=True) for text, _ in per]
+    prompts = [domain.prompt(p) for p in sets["prm"]]
+    sampled = sample_solutions(policy, tokenizer, prompts, n=4, seed=seed)
+    items = [(p, split_steps(text)) for p, per in zip(sets["prm"], sampled, strict=True) for text, _ in per]
     items = [(p, steps) for p, steps in items if steps]
     labels = mc_step_labels(policy, tokenizer, domain, items, rollouts=params["rollouts"], seed=seed)
     data = [Labelled(domain.prompt(p), steps, lab) for (p, steps), lab in zip(items, labels, strict=True)]
     verifiers = {}
     for name, outcome_only in (("prm", False), ("orm", True)):
         backbone, _ = tiny_char_model(ALPHABET, block_size=160, **size)
-        verifiers[name] = StepScorer(backbone)
+        verifiers[name] = StepScorer(backbone.to(policy.device))
         train_scorer(
             verifiers[name], tokenizer, data, outcome_only=outcome_only, steps=params["prm_steps"], seed=seed
         )
     times["verifiers"] = time.perf_counter() - started
-    report(0.55, "verifiers trained")
+    report(0.5, "verifiers trained")
 
+    started = time.perf_counter()
+    revision, pairs = train_revision_model(params, policy, tokenizer, domain, sets["prm"], seed)
+    times["revision"] = time.perf_counter() - started
+    report(0.6, "revision model trained")
+
+    large = None
+    if params["large_n_embd"]:
+        started = time.perf_counter()
+        large, _ = train_policy(
+            domain, sets["policy"], slip_rate=params["slip_rate"], steps=params["policy_steps"], seed=seed,
+            n_layer=2, n_embd=params["large_n_embd"], n_head=4, report=scaled(report, 0.6, 1.0),
+        )  # fmt: skip
+        times["large_policy"] = time.perf_counter() - started
+    info = {
+        "seconds": {k: round(v, 1) for k, v in times.items()},
+        "prm_training_solutions": len(data),
+        "revision_training_pairs": pairs,
+        "domain": {"max_operands": params["max_operands"], "max_operand": params["max_operand"]},
+    }
+    return Models(policy, tokenizer, verifiers["prm"], verifiers["orm"], revision, large, info)
+
+
+def train_revision_model(params, policy, tokenizer, domain, train_problems, seed: int):
+    """A copy of the policy fine-tuned on chains of its own wrong attempts followed by a right one."""
+    import copy
+    import random
+
+    from ml.distill.supervised import train_pairs
+    from ml.search.policy import sample_solutions
+    from ml.search.revisions import revision_examples
+
+    rng = random.Random(seed)
+    prompts = [domain.prompt(p) for p in train_problems]
+    samples = sample_solutions(policy, tokenizer, prompts, n=params["revision_samples"], seed=seed + 1)
+    pairs = []
+    for problem, prompt, per in zip(train_problems, prompts, samples, strict=True):
+        texts = [t for t, _ in per]
+        # a problem the policy never solved still teaches revising, towards the reference solution
+        right = [t for t in texts if domain.answer(t) == problem.answer] or [domain.solution(problem)]
+        wrong = [t for t in texts if domain.answer(t) != problem.answer]
+        pairs += revision_examples(prompt, right, wrong, rng)
+    model = copy.deepcopy(policy)
+    train_pairs(model, tokenizer, pairs, params["revision_steps"], batch_size=32, lr=1e-3, seed=seed)
+    return model, len(pairs)
+
+
+def save_models(models: Models, folder: Path) -> None:
+    """Each model as a Hugging Face directory (the verifiers' scalar heads beside their backbones)."""
+    import torch
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in MODEL_NAMES:
+        model = getattr(models, name)
+        if model is None:
+            continue
+        backbone = model.backbone if name in ("prm", "orm") else model
+        backbone.save_pretrained(folder / name)
+        models.tokenizer.save_pretrained(folder / name)
+        if name in ("prm", "orm"):
+            torch.save(model.head.state_dict(), folder / name / "value_head.pt")
+    (folder / "train.json").write_text(json.dumps(models.info, indent=2) + "\n")
+
+
+def load_models(folder: Path) -> Models:
+    import torch
+
+    from ml.lm.loading import load_model
+    from ml.search.verifiers import StepScorer
+
+    loaded = {}
+    for name in MODEL_NAMES:
+        if not (folder / name).is_dir():
+            loaded[name] = None
+            continue
+        model, tokenizer = load_model(folder / name)
+        if name in ("prm", "orm"):
+            model = StepScorer(model)
+            model.head.load_state_dict(
+                torch.load(folder / name / "value_head.pt", map_location=model.backbone.device)
+            )
+            model.head.to(model.backbone.device)
+        loaded[name] = model
+        loaded["tokenizer"] = tokenizer
+    info = json.loads((folder / "train.json").read_text())
+    return Models(info=info, **loaded)
+
+
+def trained_models(params: dict[str, Any], seed: int, report: ProgressFn) -> Models:
+    """The models of a `search.train` run when `trained` names its folder; otherwise train them here."""
+    if not params["trained"]:
+        return train_models(params, seed, report)
+    folder = Path(params["trained"]).expanduser() / f"seed_{seed}"
+    if not (folder / "train.json").is_file():
+        raise ParamError("trained", f"no search.train models for seed {seed} in {folder.parent}")
+    learned = json.loads((folder / "train.json").read_text())["domain"]
+    domain = {"max_operands": params["max_operands"], "max_operand": params["max_operand"]}
+    if learned != domain:
+        raise ParamError("trained", f"those models learned the domain {learned}, not {domain}")
+    return load_models(folder)
+
+
+def _pools(models: Models, domain, problem_set, n: int, seed: int):
+    """n sampled solutions per problem, scored by both verifiers; one Pool per selection score."""
+    from ml.search.budget import Pool
+    from ml.search.policy import sample_solutions
+    from ml.search.select import aggregate
+    from ml.search.verifiers import score_steps, split_steps
+
+    tokenizer = models.tokenizer
+    samples = sample_solutions(
+        models.policy, tokenizer, [domain.prompt(p) for p in problem_set], n=n, seed=seed
+    )
+    rows = [
+        (domain.prompt(p), split_steps(text))
+        for p, per in zip(problem_set, samples, strict=True)
+        for text, _ in per
+    ]
+    step_scores = {
+        "prm": score_steps(models.prm, tokenizer, rows),
+        "orm": score_steps(models.orm, tokenizer, rows),
+    }
+    scorings = {
+        "prm": ("prm", "last"), "prm_min": ("prm", "min"), "prm_prod": ("prm", "prod"), "orm": ("orm", "last")
+    }  # fmt: skip
+    pools: dict[str, list] = {name: [] for name in scorings}
+    tokens = [k for per in samples for _, k in per]
+    for i, (problem, per) in enumerate(zip(problem_set, samples, strict=True)):
+        answers = [domain.answer(text) for text, _ in per]
+        for name, (verifier, how) in scorings.items():
+            scores = [aggregate(s, how) if s else 0.0 for s in step_scores[verifier][i * n : (i + 1) * n]]
+            pools[name].append(Pool(answers, scores, problem.answer))
+    return pools, float(np.mean(tokens))
+
+
+def run_seed(params: dict[str, Any], seed: int, report: ProgressFn) -> dict[str, Any]:
+    from ml.search.beam import beam_search, lm_step_sampler, prm_prefix_scorer
+    from ml.search.budget import (
+        compute_optimal,
+        cross_validated,
+        difficulty_bins,
+        efficiency_multiplier,
+        pool_accuracy,
+    )
+    from ml.search.select import weighted_best_of_n
+
+    models = trained_models(params, seed, scaled(report, 0.0, 0.4))
+    domain, sets = problems(params, seed)
     budgets = params["budgets"]
+    times: dict[str, float] = {}
     started = time.perf_counter()
     curves: dict[str, dict[str, dict[int, np.ndarray]]] = {}
     stats = {}
     for split in ("validation", "test"):
-        pools, mean_tokens = _pools(
-            policy, tokenizer, verifiers["prm"], verifiers["orm"], domain, splits[split], budgets[-1], seed
-        )
+        pools, mean_tokens = _pools(models, domain, sets[split], budgets[-1], seed)
         curves[split] = {"majority": pool_accuracy(pools["prm"], "majority", budgets, seed=seed)}
-        for verifier in ("prm", "orm"):
+        for scoring, pool in pools.items():
             for how in ("best_of_n", "weighted_best_of_n"):
-                curves[split][f"{how}_{verifier}"] = pool_accuracy(pools[verifier], how, budgets, seed=seed)
+                curves[split][f"{how}_{scoring}"] = pool_accuracy(pool, how, budgets, seed=seed)
+        # predicted difficulty needs no answer key: the mean PRM score of a few samples
+        rng = np.random.default_rng(seed)
+        k = min(params["difficulty_samples"], budgets[-1])
         stats[split] = {
             "pass_at_1": [p.pass_at_1() for p in pools["prm"]],
-            "mean_prm": [float(np.mean(p.scores)) for p in pools["prm"]],
+            "mean_prm": [float(np.mean(rng.choice(p.scores, size=k, replace=False))) for p in pools["prm"]],
             "mean_tokens": mean_tokens,
         }
     times["pools"] = time.perf_counter() - started
-    report(0.7, "pools scored")
+    report(0.55, "pools scored")
 
     started = time.perf_counter()
-    sampler = lm_step_sampler(policy, tokenizer)
-    scorer = prm_prefix_scorer(verifiers["prm"], tokenizer, "last")
+    sampler = lm_step_sampler(models.policy, models.tokenizer)
+    scorer = prm_prefix_scorer(models.prm, models.tokenizer, "last")
+    width = params["beam_width"]
     for split in ("validation", "test"):
-        prompts = [domain.prompt(p) for p in splits[split]]
+        prompts = [domain.prompt(p) for p in sets[split]]
         for k in (0, 1):
-            name = f"beam_k{k}"
-            curves[split][name] = {}
+            curves[split][f"beam_k{k}"] = {}
             for n in budgets:
-                width = min(BEAM_WIDTH, n)
+                m = min(width, n)
                 results = beam_search(
-                    prompts, sampler, scorer, n=n, m=width if n % width == 0 else 1, lookahead=k, seed=seed
+                    prompts, sampler, scorer, n=n, m=m if n % m == 0 else 1, lookahead=k, seed=seed
                 )
                 correct = []
-                for problem, result in zip(splits[split], results, strict=True):
+                for problem, result in zip(sets[split], results, strict=True):
                     answers = [domain.answer("".join(c.steps)) for c in result.finished]
-                    correct.append(
-                        float(
-                            weighted_best_of_n(answers, [c.score for c in result.finished]) == problem.answer
-                        )
-                    )
-                curves[split][name][n] = np.array(correct)
+                    chosen = weighted_best_of_n(answers, [c.score for c in result.finished])
+                    correct.append(float(chosen == problem.answer))
+                curves[split][f"beam_k{k}"][n] = np.array(correct)
     times["beam"] = time.perf_counter() - started
-    report(0.95, "beam search done")
+    report(0.75, "beam search done")
 
     started = time.perf_counter()
-    revision = run_revisions(
-        params, policy, tokenizer, verifiers["orm"], domain, prm_train, splits["test"], seed
-    )
+    revision = run_revisions(params, models, domain, sets["test"], seed)
     times["revisions"] = time.perf_counter() - started
+    report(0.9, "revisions done")
 
     started = time.perf_counter()
     matched = (
-        flops_matched(
-            params,
-            policy,
-            verifiers["prm"],
-            domain,
-            policy_train,
-            splits["test"],
-            curves["test"],
-            stats,
-            seed,
-        )
-        if params["large_n_embd"]
-        else None
+        flops_matched(models, domain, sets["test"], curves["test"], stats, seed) if models.large else None
     )
     times["flops_matched"] = time.perf_counter() - started
 
     summary: dict[str, Any] = {
+        "seed": seed,
+        "difficulty_samples": params["difficulty_samples"],
+        "training": models.info,
         "times": {k: round(v, 1) for k, v in times.items()},
         "revisions": revision,
         "flops_matched": matched,
+        "test_pass_at_1": float(np.mean(stats["test"]["pass_at_1"])),
+        "mean_tokens_per_solution": stats["test"]["mean_tokens"],
     }
     summary["test_accuracy"] = {
         m: {n: float(v[n].mean()) for n in budgets} for m, v in curves["test"].items()
     }
-    baseline = {n: float(curves["test"]["weighted_best_of_n_prm"][n].mean()) for n in budgets}
+    summary["per_problem"] = {m: {n: v[n].tolist() for n in budgets} for m, v in curves["test"].items()}
+    baseline = {n: float(curves["test"][BASELINE][n].mean()) for n in budgets}
+    candidates = {split: {s: curves[split][s] for s in STRATEGIES} for split in curves}
+    summary["bins"] = {}
     for kind, statistic in (("oracle", "pass_at_1"), ("predicted", "mean_prm")):
-        sel_bins = difficulty_bins(stats["validation"][statistic])
-        ev_bins = difficulty_bins(stats["test"][statistic])
+        selection_bins = difficulty_bins(stats["validation"][statistic])
+        test_bins = difficulty_bins(stats["test"][statistic])
+        summary["bins"][kind] = test_bins.tolist()
         optimal = {}
         for n in budgets:
-            accuracy, choice = compute_optimal(curves["validation"], sel_bins, curves["test"], ev_bins, n)
+            accuracy, choice = compute_optimal(
+                candidates["validation"], selection_bins, candidates["test"], test_bins, n
+            )
             # how many weighted best-of-N generations it takes to match this accuracy, per generation spent
-            multiplier = efficiency_multiplier(accuracy, n, baseline)
-            optimal[n] = {"accuracy": accuracy, "choice": choice, "efficiency_multiplier": multiplier}
+            row = {
+                "accuracy": accuracy,
+                "choice": choice,
+                "cross_validated_accuracy": cross_validated(candidates["test"], test_bins, n, seed=seed),
+                "efficiency_multiplier": efficiency_multiplier(accuracy, n, baseline),
+            }
+            if kind == "predicted":  # the samples that estimate difficulty cost generations too
+                spent = n + params["difficulty_samples"]
+                row["efficiency_multiplier_cost_included"] = efficiency_multiplier(accuracy, spent, baseline)
+            optimal[n] = row
         summary[f"compute_optimal_{kind}"] = optimal
-    summary["test_pass_at_1"] = float(np.mean(stats["test"]["pass_at_1"]))
     return summary
 
 
 RATIOS = (0.16, 0.79, 22.0)  # R = inference tokens / pretraining tokens, as in the paper
 
 
-def flops_matched(params, policy, prm, domain, train_problems, test_problems, test_curves, stats, seed: int):
-    """Train a policy about (large_n_embd / n_embd)^2 times larger on the same data, and compare its
-    single-sample accuracy per difficulty bin with the small policy's weighted best-of-N at the budget
-    that costs the same FLOPs. The PRM's scoring counts: each small-model generation costs
-    (policy + PRM) parameters, so the matched generation budget shrinks by that factor."""
+def flops_matched(models: Models, domain, test_problems, test_curves, stats, seed: int) -> dict[str, Any]:
+    """Compare the large policy's single sample per difficulty bin with the small policy's weighted
+    best-of-N at the budget that costs the same FLOPs. The PRM's scoring counts: each small-model
+    generation costs (policy + PRM) parameters, so the matched generation budget shrinks by that factor."""
     from ml.lm.models import count_params
     from ml.search.budget import difficulty_bins
     from ml.search.flops import matched_budget
-    from ml.search.policy import sample_solutions, train_policy
+    from ml.search.policy import sample_solutions
 
-    large, tokenizer = train_policy(
-        domain, train_problems, slip_rate=params["slip_rate"], steps=params["policy_steps"], seed=seed,
-        n_layer=2, n_embd=params["large_n_embd"], n_head=4,
-    )  # fmt: skip
-    small_params, large_params = count_params(policy), count_params(large)
+    small_params, large_params = count_params(models.policy), count_params(models.large)
     size_ratio = large_params / small_params
-    per_generation = (small_params + count_params(prm)) / small_params
-    samples = sample_solutions(large, tokenizer, [domain.prompt(p) for p in test_problems], n=1, seed=seed)
+    per_generation = (small_params + count_params(models.prm)) / small_params
+    prompts = [domain.prompt(p) for p in test_problems]
+    samples = sample_solutions(models.large, models.tokenizer, prompts, n=1, seed=seed)
     large_correct = np.array(
-        [domain.answer(s[0][0]) == p.answer for p, s in zip(test_problems, samples, strict=True)]
+        [domain.answer(s[0][0]) == p.answer for p, s in zip(test_problems, samples, strict=True)], dtype=float
     )
     bins = difficulty_bins(stats["test"]["pass_at_1"])
-    small_curve = test_curves["weighted_best_of_n_prm"]
+    small_curve = test_curves[BASELINE]
     verdicts = {}
     for ratio in RATIOS:
         generations = matched_budget(size_ratio, ratio) / per_generation
@@ -280,42 +427,26 @@ def flops_matched(params, policy, prm, domain, train_problems, test_problems, te
     return {
         "small_params": small_params,
         "large_params": large_params,
+        "prm_params": count_params(models.prm),
         "size_ratio": round(size_ratio, 2),
         "large_accuracy": float(large_correct.mean()),
+        "large_per_problem": large_correct.tolist(),
         "by_ratio": verdicts,
     }
 
 
-def run_revisions(
-    params, policy, tokenizer, orm, domain, train_problems, test_problems, seed: int
-) -> dict[str, Any]:
-    """Fine-tune a copy of the policy into a revision model on its own samples, then measure sequential,
-    balanced and parallel chains at every budget, selected by majority or hierarchically by the ORM."""
-    import copy
+def run_revisions(params, models: Models, domain, test_problems, seed: int) -> dict[str, Any]:
+    """Sequential, balanced and parallel revision chains at every budget, selected by majority or
+    hierarchically by the ORM."""
     import math
-    import random
 
-    from ml.distill.supervised import train_pairs
-    from ml.search.policy import sample_solutions
-    from ml.search.revisions import hierarchical_select, lm_attempts, revision_examples, sequential_revisions
+    from ml.search.revisions import hierarchical_select, lm_attempts, sequential_revisions
     from ml.search.select import majority
     from ml.search.verifiers import score_steps, split_steps
 
-    rng = random.Random(seed)
-    prompts = [domain.prompt(p) for p in train_problems]
-    samples = sample_solutions(policy, tokenizer, prompts, n=params["revision_samples"], seed=seed + 1)
-    pairs = []
-    for problem, prompt, per in zip(train_problems, prompts, samples, strict=True):
-        texts = [t for t, _ in per]
-        # a problem the policy never solved still teaches revising, towards the reference solution
-        right = [t for t in texts if domain.answer(t) == problem.answer] or [domain.solution(problem)]
-        wrong = [t for t in texts if domain.answer(t) != problem.answer]
-        pairs += revision_examples(prompt, right, wrong, rng)
-    model = copy.deepcopy(policy)
-    train_pairs(model, tokenizer, pairs, params["revision_steps"], batch_size=32, lr=1e-3, seed=seed)
-    generate = lm_attempts(model, tokenizer)
+    generate = lm_attempts(models.revision, models.tokenizer)
     test_prompts = [domain.prompt(p) for p in test_problems]
-    curves: dict[str, dict[int, float]] = {}
+    per_problem: dict[str, dict[int, list[float]]] = {}
     flips = [0, 0]  # (correct attempts followed by another, of which the next is wrong)
     for n in params["budgets"]:
         shapes = {
@@ -331,32 +462,58 @@ def run_revisions(
                 for c in per
                 for a in c
             ]
-            scores = iter(s[-1] if s else 0.0 for s in score_steps(orm, tokenizer, rows))
+            scores = iter(s[-1] if s else 0.0 for s in score_steps(models.orm, models.tokenizer, rows))
             by_majority, by_orm = [], []
             for problem, per in zip(test_problems, attempts, strict=True):
                 answers = [[domain.answer(a) for a in chain] for chain in per]
                 chain_scores = [[next(scores) for _ in chain] for chain in per]
-                by_majority.append(majority([a for chain in answers for a in chain]) == problem.answer)
-                by_orm.append(hierarchical_select(answers, chain_scores) == problem.answer)
+                by_majority.append(float(majority([a for chain in answers for a in chain]) == problem.answer))
+                by_orm.append(float(hierarchical_select(answers, chain_scores) == problem.answer))
                 if shape == "sequential":
                     for chain in answers:
                         for before, after in zip(chain, chain[1:], strict=False):
                             if before == problem.answer:
                                 flips[0] += 1
                                 flips[1] += after != problem.answer
-            curves.setdefault(f"{shape}_majority", {})[n] = float(np.mean(by_majority))
-            curves.setdefault(f"{shape}_orm", {})[n] = float(np.mean(by_orm))
+            per_problem.setdefault(f"{shape}_majority", {})[n] = by_majority
+            per_problem.setdefault(f"{shape}_orm", {})[n] = by_orm
     return {
-        "training_pairs": len(pairs),
-        "test_accuracy": curves,
+        "test_accuracy": {k: {n: float(np.mean(v)) for n, v in c.items()} for k, c in per_problem.items()},
+        "per_problem": per_problem,
         "correct_to_wrong_share": flips[1] / flips[0] if flips[0] else None,
     }
 
 
-def sweep(params: dict[str, Any], workdir: Path, report: ProgressFn) -> ExperimentResult:
+def _check(params: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
     params = with_preset(params, SMOKE)
     seeds = parse_seeds(params["seeds"])
-    params["budgets"] = parse_budgets(params["budgets"])
+    if "budgets" in params:
+        params["budgets"] = parse_budgets(params["budgets"])
+    return params, seeds
+
+
+def train(params: dict[str, Any], workdir: Path, report: ProgressFn) -> ExperimentResult:
+    """`search.train`: train and save every model of the sweep, one folder per seed, so sweeps can reuse
+    them (`trained=<this run's folder>`)."""
+    params, seeds = _check(params)
+    workdir = Path(workdir)
+    infos = {}
+    for i, seed in enumerate(seeds):
+        models = train_models(params, seed, scaled(report, i / len(seeds), (i + 1) / len(seeds)))
+        save_models(models, workdir / f"seed_{seed}")
+        infos[seed] = models.info
+    (workdir / "metrics.json").write_text(json.dumps({"params": params, "seeds": infos}, indent=2) + "\n")
+    report(1.0, f"models of {len(seeds)} seed(s) saved")
+    return ExperimentResult(
+        metrics={"seeds": infos, "models_folder": str(workdir)},
+        artifacts=[ArtifactOut(workdir / "metrics.json", "metrics", "metrics.json")],
+    )
+
+
+def sweep(params: dict[str, Any], workdir: Path, report: ProgressFn) -> ExperimentResult:
+    from ml.search.report import summarise, write_plots
+
+    params, seeds = _check(params)
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -365,32 +522,20 @@ def sweep(params: dict[str, Any], workdir: Path, report: ProgressFn) -> Experime
     ]
     metrics = {"runs": runs, "seconds": round(time.perf_counter() - started, 1), "params": params}
     (workdir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    plots = plot(runs, params["budgets"], workdir / "accuracy_vs_budget")
+    runs = json.loads(json.dumps(runs))  # as a reader of metrics.json sees them: budgets as strings
+    summary = summarise(runs)
+    (workdir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    plots = write_plots(runs, summary, workdir)
     report(1.0, f"{len(seeds)} seed(s) swept")
     return ExperimentResult(
-        metrics={"seconds": metrics["seconds"], "test_accuracy": [r["test_accuracy"] for r in runs]},
+        metrics={
+            "seconds": metrics["seconds"],
+            "test_accuracy": [r["test_accuracy"] for r in runs],
+            "efficiency_multiplier": summary["efficiency_multiplier"],
+        },
         artifacts=[
             ArtifactOut(workdir / "metrics.json", "metrics", "metrics.json"),
+            ArtifactOut(workdir / "summary.json", "metrics", "summary.json"),
             *(ArtifactOut(p, "plot", p.name) for p in plots),
         ],
     )
-
-
-def plot(runs: list[dict[str, Any]], budgets: list[int], out_stem: Path) -> list[Path]:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.4, 4.2), dpi=100)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    for method in runs[0]["test_accuracy"]:
-        mean = [np.mean([r["test_accuracy"][method][n] for r in runs]) for n in budgets]
-        ax.plot(budgets, mean, marker="o", label=method.replace("_", " "))
-    optimal = [np.mean([r["compute_optimal_oracle"][n]["accuracy"] for r in runs]) for n in budgets]
-    ax.plot(budgets, optimal, "k--", label="compute-optimal (oracle bins)")
-    ax.set(xscale="log", xlabel="generations per problem (budget)", ylabel="test accuracy")
-    ax.set_xticks(budgets, [str(b) for b in budgets])
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return save_figure(fig, out_stem)

@@ -78,11 +78,13 @@ def sample_next_steps(
     seed: int = 0,
     batch_size: int = 256,
     max_new_tokens: int = 40,
+    row_seeds: Sequence[int] | None = None,
 ) -> list[tuple[str, int, bool]]:
     """One next step for every prefix (prompt + steps so far), all prefixes in one batched decode.
 
     Returns (step text with its newline, tokens spent, finished): `finished` is True when the step is
-    the answer line or the model ended the solution.
+    the answer line or the model ended the solution. `row_seeds` (one per prefix) makes each step
+    depend only on its prefix and its seed, not on the batch (see `ml.lm.generate.generate`).
     """
     out = generate(
         model,
@@ -93,6 +95,7 @@ def sample_next_steps(
         seed=seed,
         batch_size=batch_size,
         stop=["\n"],
+        row_seeds=row_seeds,
     )
     steps = []
     for [completion] in out:

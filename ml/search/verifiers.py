@@ -156,12 +156,16 @@ def score_steps(
     batch_size: int = 256,
 ) -> list[list[float]]:
     """P(on track) at every step end of every (prompt, steps) row, batched."""
+    from ml.lm.models import max_positions
+
     device = next(scorer.parameters()).device
+    window = max_positions(scorer.backbone) or 1 << 30
     scorer.eval()
     out: list[list[float]] = []
     for start in range(0, len(rows), batch_size):
         chunk = rows[start : start + batch_size]
         input_ids, mask, ends = _batch(tokenizer, chunk, device)
-        probs = torch.sigmoid(scorer(input_ids, mask))
-        out.extend([probs[r, e].tolist() for r, e in enumerate(ends)])
+        probs = torch.sigmoid(scorer(input_ids[:, :window], mask[:, :window])).tolist()
+        # a step ending past the PRM's window (a rambling solution) cannot be read, so it scores 0
+        out.extend([[probs[r][e] if e < window else 0.0 for e in row] for r, row in enumerate(ends)])
     return out

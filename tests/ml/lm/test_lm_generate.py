@@ -2,7 +2,7 @@ import pytest
 import torch
 from lm_testing import spiky_model
 
-from ml.lm.generate import SamplingParams, _next_tokens, generate, sample
+from ml.lm.generate import SamplingParams, _next_tokens, _row_gumbel, generate, sample
 
 PROMPTS = ["The cat", "A", "Where is the red ball near the", "Ana and Ben go"]
 
@@ -124,3 +124,50 @@ def test_long_prompts_are_cut_from_the_left(char_tok):
         input_ids=kept, max_new_tokens=10, do_sample=False, pad_token_id=char_tok.pad_token_id
     )
     assert got.text == char_tok.decode(out[0, 30:], skip_special_tokens=True)
+
+
+@pytest.mark.parametrize("kind", ["gpt2", "llama"])
+def test_row_seeds_make_a_row_independent_of_its_batch(kind, char_tok):
+    model = spiky_model(kind, char_tok)
+    args = dict(max_new_tokens=16, temperature=1.0, top_p=0.95, top_k=20)
+    seeds = [11, -12, 2**64 - 1, 14]  # any int: wrapped into 64 bits
+    together = sample(model, char_tok, PROMPTS, row_seeds=seeds, **args)
+    alone = [
+        sample(model, char_tok, [p], row_seeds=[s], **args)[0] for p, s in zip(PROMPTS, seeds, strict=True)
+    ]
+    assert together == alone
+    assert sample(model, char_tok, PROMPTS, row_seeds=seeds, batch_size=3, seed=5, **args) == together
+    # other company, another order: the same rows give the same samples
+    mixed = sample(model, char_tok, ["Ben", *PROMPTS[::-1], "zz"], row_seeds=[1, *seeds[::-1], 2], **args)
+    assert mixed[1:5] == together[::-1]
+    # num_return_sequences: one seed per output row, prompt-major
+    pairs = sample(model, char_tok, PROMPTS[:2], num_return_sequences=2, row_seeds=[11, 7, -12, 11], **args)
+    assert pairs[0][0] == together[0][0] and pairs[1][0] == together[1][0]
+    assert pairs[1][1] == sample(model, char_tok, [PROMPTS[1]], row_seeds=[11], **args)[0][0]
+    # different seeds, different samples; temperature 0 ignores them
+    many = sample(model, char_tok, [PROMPTS[0]] * 8, row_seeds=range(8), **args)
+    assert len({t for [t] in many}) > 4
+    greedy = sample(model, char_tok, PROMPTS, max_new_tokens=12, temperature=0)
+    assert sample(model, char_tok, PROMPTS, max_new_tokens=12, temperature=0, row_seeds=seeds) == greedy
+
+
+def test_row_seeds_need_one_seed_per_output_row(char_tok):
+    model = spiky_model("gpt2", char_tok)
+    with pytest.raises(ValueError, match="row_seeds"):
+        generate(model, char_tok, PROMPTS, max_new_tokens=2, row_seeds=[1, 2, 3])
+    with pytest.raises(ValueError, match="row_seeds"):
+        generate(model, char_tok, PROMPTS[:2], max_new_tokens=2, num_return_sequences=2, row_seeds=[1, 2])
+
+
+def test_row_seed_noise_samples_the_softmax_after_filtering():
+    probs = torch.tensor([0.5, 0.3, 0.15, 0.05])
+    logits = torch.log(probs).repeat(4000, 1)
+    gumbel = _row_gumbel(torch.arange(4000), 0, 4)
+    picked = _next_tokens(logits, SamplingParams(temperature=1.0), None, gumbel)
+    shares = torch.bincount(picked, minlength=4).float() / 4000
+    assert torch.allclose(shares, probs, atol=0.03)
+    picked = _next_tokens(logits, SamplingParams(temperature=1.0, top_p=0.7), None, gumbel)
+    assert set(picked.tolist()) == {0, 1} and abs((picked == 0).float().mean().item() - 0.5 / 0.8) < 0.03
+    # a pure function of (seed, position, token): the same for a row wherever it sits
+    assert torch.equal(_row_gumbel(torch.tensor([7, 3]), 5, 4)[1], _row_gumbel(torch.tensor([3]), 5, 4)[0])
+    assert not torch.equal(_row_gumbel(torch.tensor([3]), 5, 4), _row_gumbel(torch.tensor([3]), 6, 4))

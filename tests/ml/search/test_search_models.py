@@ -145,3 +145,18 @@ def test_beam_search_runs_on_a_real_policy_and_prm(memorised):
         answers = [easy.answer("".join(c.steps)) for c in result.finished if c.finished]
         assert answers and problem.answer in answers  # the memorised answer is among the finished beams
         assert all(0 <= c.score <= 1 for c in result.finished) and result.generated_tokens > 0
+
+
+def test_steps_past_the_prm_window_score_zero_instead_of_crashing():
+    backbone, tokenizer = tiny_backbone()
+    scorer = StepScorer(backbone)
+    window = backbone.config.n_positions
+    rambling = ["1+1=2\n"] * (window // 6 + 4)  # runs well past the window
+    [long_scores, short_scores] = score_steps(
+        scorer, tokenizer, [("1+1\n", rambling), ("1+1\n", rambling[:3])]
+    )
+    inside = (window - 5) // 6  # steps whose last token is within the window (BOS and prompt come first)
+    assert len(long_scores) == len(rambling)
+    assert all(0 < s < 1 for s in long_scores[:inside]) and all(s == 0.0 for s in long_scores[-4:])
+    # the window changes nothing for rows that fit it
+    assert long_scores[:3] == pytest.approx(short_scores)
