@@ -594,3 +594,83 @@ register(
         queue="gpu",
     )
 )
+
+register(
+    Experiment(
+        name="describe.run",
+        title="Describe how two text corpora differ",
+        description="Propose natural-language hypotheses of how corpus A differs from corpus B (or the two "
+        "label values of one file), verify them on held-out samples and rank them by validity: the rate at "
+        "which each holds on A minus on B, with bootstrap intervals and Holm-adjusted one-sided p-values "
+        "(D3: Zhong, Snell, Klein, Steinhardt 2022). Writes report.json, report.md and a validity plot.",
+        params=(
+            Param("corpus_a", str, "", "JSONL or CSV of group A (D1), or one file with a label column."),
+            Param("corpus_b", str, "", "JSONL or CSV of group B (D0); empty when corpus_a holds labels."),
+            Param("text_field", str, "text", "Field or column holding the text."),
+            Param("label_field", str, "label", "Column of the two labels, when corpus_b is empty."),
+            Param(
+                "proposer",
+                str,
+                "discriminative",
+                "discriminative (word statistics and surface features) or lm (the D3 prompt).",
+                choices=("discriminative", "lm"),
+            ),
+            Param(
+                "verifier",
+                str,
+                "embedding",
+                "embedding (MiniLM cosine), lm (asks the causal LM) or trained (a saved trained verifier).",
+                choices=("embedding", "lm", "trained"),
+            ),
+            Param("n_hypotheses", int, 20, "Hypotheses to propose and verify.", min=1, max=200),
+            Param("top_k", int, 5, "Hypotheses block-wise elimination keeps; the top shown.", min=1, max=200),
+            Param("seed", int, 0, "Seed of the split, the proposer and the bootstrap.", min=0),
+            Param("encoder", str, "var/models/all-minilm-l6-v2", "A local sentence encoder directory."),
+            Param("lm", str, "var/models/smollm2-135m-instruct", "A local causal LM directory."),
+            Param("trained_verifier", str, "", "File of a saved trained verifier (verifier=trained)."),
+            Param(
+                "heldout_fraction",
+                float,
+                0.5,
+                "Share of each corpus held out to verify on.",
+                min=0.1,
+                max=0.9,
+            ),
+            Param(
+                "blocks", int, 1, "Verify in blocks, eliminating as it goes (1: all at once).", min=1, max=50
+            ),
+            Param("rerank", bool, True, "Rank by verified validity (off: keep the proposer's order)."),
+            Param(
+                "featurizer",
+                str,
+                "tfidf",
+                "Features of the classifier that picks representative samples.",
+                choices=("tfidf", "minilm"),
+            ),
+            Param("max_samples", int, 2000, "At most this many texts per group (a seeded subsample).", min=4),
+        ),
+        entry="ml.describe.pipeline:run",
+        queue="gpu",
+    )
+)
+
+register(
+    Experiment(
+        name="describe.train_verifier",
+        title="Describe differences: train a verifier on yes/no judgements",
+        description="Fit the trained verifier (logistic regression on MiniLM pair features) to judgements of "
+        "whether a hypothesis holds of a text, e.g. those people gave in a hypothesis study, and save it for "
+        "describe.run's verifier=trained. Reports accuracy on a held-out share.",
+        params=(
+            Param("judgments", str, "", "JSONL of {hypothesis, text, label (1 yes, 0 no)}."),
+            Param("encoder", str, "var/models/all-minilm-l6-v2", "A local sentence encoder directory."),
+            Param(
+                "heldout_fraction", float, 0.2, "Share of judgements held out to measure.", min=0.0, max=0.5
+            ),
+            Param("l2", float, 1.0, "L2 penalty of the logistic regression.", min=0.0, max=1000.0),
+            Param("seed", int, 0, "Seed of the held-out draw.", min=0),
+        ),
+        entry="ml.describe.pipeline:train_verifier",
+        queue="gpu",
+    )
+)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("runs/", include("evalhub.urls")),
     path("apel/", include("annotate.apel.urls")),
     path("rating/", include("annotate.rating.urls")),
+    path("hypotheses/", include("annotate.hypotheses.urls")),
     path("play/", include("annotate.dialogue.urls")),
     path("api/", include("webapp.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
