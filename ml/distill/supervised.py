@@ -10,9 +10,9 @@ from collections.abc import Callable, Sequence
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from ml.distill.context import answer_logits, build_examples, hard_distill_loss, warmup_cosine
+from ml.distill.context import Example, answer_logits, build_examples, hard_distill_loss, warmup_cosine
 from ml.lm.generate import sample
-from ml.lm.models import tiny_gpt2
+from ml.lm.models import max_positions, tiny_gpt2
 from ml.lm.tokenizers import char_tokenizer
 
 
@@ -46,6 +46,9 @@ def train_pairs(
     """Teacher-forced cross-entropy on each target (and its EOS) given its prompt, with a linear warm-up
     and cosine decay; returns the loss per step. The prompt's tokens carry no loss."""
     examples = build_examples(tokenizer, "", [p for p, _ in pairs], [("", t) for _, t in pairs])
+    window = max_positions(model)
+    if window is not None:  # a prompt too long for the model loses its oldest tokens, never the target
+        examples = [_fit_window(e, window) for e in examples]
     pad_id = tokenizer.pad_token_id
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01, betas=(0.9, 0.98))
     schedule = warmup_cosine(optimizer, steps)
@@ -67,6 +70,13 @@ def train_pairs(
             report((step + 1) / steps, f"step {step + 1}/{steps} loss {losses[-1]:.4f}")
     model.eval()
     return losses
+
+
+def _fit_window(example: Example, window: int) -> Example:
+    if len(example.student) <= window:
+        return example
+    n_answer = min(example.n_answer, window - 1)
+    return Example(example.student[-window:], example.teacher, n_answer)
 
 
 def greedy(

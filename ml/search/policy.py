@@ -13,6 +13,9 @@ from ml.search.tasks import ANSWER_PREFIX, ArithmeticChains, Problem, with_slips
 
 ALPHABET = "0123456789+-*=\n|" + ANSWER_PREFIX  # "|" closes attempts in revision contexts
 MAX_SOLUTION_TOKENS = 120
+# room for a prompt, the most recent revision attempts (about four typical ones) and a new attempt;
+# longer revision contexts lose their oldest tokens
+POLICY_WINDOW = 384
 
 
 def training_pairs(
@@ -40,7 +43,7 @@ def train_policy(
     from ml.lm.seeding import seed_everything
 
     seed_everything(seed)
-    model, tokenizer = tiny_char_model(ALPHABET, n_layer, n_embd, n_head, block_size=160)
+    model, tokenizer = tiny_char_model(ALPHABET, n_layer, n_embd, n_head, block_size=POLICY_WINDOW)
     pairs = training_pairs(domain, problems, slip_rate, seed)
     train_pairs(model, tokenizer, pairs, steps, batch_size=batch_size, lr=lr, seed=seed, report=report)
     return model, tokenizer

@@ -186,3 +186,13 @@ def test_preserved_contexts_keep_their_behaviour_through_distillation(reverse_mo
     assert sum(o == x[:-1][::-1] for x, o in zip(probe, bare, strict=True)) / len(probe) > 0.8
     with pytest.raises(ValueError, match="preserve_share"):
         distill(model, tok, "reverse:", inputs, preserve_share=1.0)
+
+
+def test_train_pairs_keeps_prompts_longer_than_the_window_by_dropping_their_oldest_tokens():
+    from ml.distill.supervised import tiny_char_model, train_pairs
+
+    model, tokenizer = tiny_char_model("ab|", n_layer=1, n_embd=16, n_head=2, block_size=24)
+    # prompts of 60 characters: the model can read only the last 24 positions, the target included
+    pairs = [("ab|" * 20, "ba"), ("ba|" * 20, "ab")]
+    losses = train_pairs(model, tokenizer, pairs, steps=30, batch_size=2, lr=1e-2)
+    assert len(losses) == 30 and losses[-1] < losses[0]
