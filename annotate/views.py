@@ -152,6 +152,14 @@ def _payload_rows(payload) -> list[dict]:
     return rows
 
 
+def active_ms(raw: str) -> int | None:
+    """The active time an interface posted, clamped to what the column holds; None if missing or junk."""
+    try:
+        return max(0, min(int(raw), 2**31 - 1))
+    except (TypeError, ValueError):
+        return None
+
+
 def _client_meta(raw: str) -> dict:
     if len(raw) > MAX_CLIENT_JSON:
         return {}

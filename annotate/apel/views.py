@@ -11,16 +11,9 @@ from annotate.apel import services
 from annotate.models import Item, Study, log_event
 from annotate.roles import ADMIN, RESEARCHER, can_manage, role_of, visible_studies
 from annotate.services import annotator_progress
-from annotate.views import _client_meta
+from annotate.views import _client_meta, active_ms
 
 TEMPLATE = "annotate/apel/annotate.html"
-
-
-def _active_ms(raw: str) -> int | None:
-    try:
-        return max(0, min(int(raw), 2**31 - 1))
-    except (TypeError, ValueError):
-        return None
 
 
 def _choice(raw: str) -> int | str | None:
@@ -56,7 +49,7 @@ def annotate_page(request: HttpRequest, study: Study) -> HttpResponse:
                 request.user,
                 choice,
                 question_id=request.POST.get("question") or None,
-                active_time_ms=_active_ms(request.POST.get("active_time_ms", "")),
+                active_time_ms=active_ms(request.POST.get("active_time_ms", "")),
                 client={**_client_meta(request.POST.get("client", "")), "interface": "apel"},
             )
             context["answered"] = {

@@ -16,7 +16,7 @@ from annotate.models import Study, log_event
 from annotate.roles import ADMIN, RESEARCHER, can_manage, managed_studies, role_of, visible_studies
 from annotate.services import annotator_progress
 from annotate.uploads import problem
-from annotate.views import _client_meta
+from annotate.views import _client_meta, active_ms
 from evalhub.services import visible_runs
 
 TEMPLATE = "annotate/hypotheses/annotate.html"
@@ -27,13 +27,6 @@ ANSWER_BUTTONS = [
     {"value": "no", "key": "n", "label": "No"},
     {"value": "unsure", "key": "u", "label": "Unsure"},
 ]
-
-
-def _active_ms(raw: str) -> int | None:
-    try:
-        return max(0, min(int(raw), 2**31 - 1))
-    except (TypeError, ValueError):
-        return None
 
 
 def annotate_page(request: HttpRequest, study: Study) -> HttpResponse:
@@ -47,7 +40,7 @@ def annotate_page(request: HttpRequest, study: Study) -> HttpResponse:
                 int(request.POST.get("assignment", "0") or 0),
                 request.user,
                 request.POST.get("answer", ""),
-                active_time_ms=_active_ms(request.POST.get("active_time_ms", "")),
+                active_time_ms=active_ms(request.POST.get("active_time_ms", "")),
                 client=_client_meta(request.POST.get("client", "")),
             )
         except ValueError:

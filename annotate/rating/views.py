@@ -14,7 +14,7 @@ from annotate.rating import services, stats
 from annotate.roles import ADMIN, RESEARCHER, can_manage, role_of, visible_studies
 from annotate.services import annotator_progress
 from annotate.uploads import problem
-from annotate.views import _client_meta
+from annotate.views import _client_meta, active_ms
 from evalhub.models import Artifact, Run
 from evalhub.services import artifact_file, visible_artifacts
 
@@ -27,13 +27,6 @@ CHOICE_BUTTONS = [
     {"value": "tie", "key": "3", "label": "Tie"},
     {"value": "both_bad", "key": "4", "label": "Both are bad"},
 ]
-
-
-def _active_ms(raw: str) -> int | None:
-    try:
-        return max(0, min(int(raw), 2**31 - 1))
-    except (TypeError, ValueError):
-        return None
 
 
 def annotate_page(request: HttpRequest, study: Study) -> HttpResponse:
@@ -50,7 +43,7 @@ def annotate_page(request: HttpRequest, study: Study) -> HttpResponse:
                 likert_left=request.POST.get("likert_left"),
                 likert_right=request.POST.get("likert_right"),
                 comment=request.POST.get("comment", ""),
-                active_time_ms=_active_ms(request.POST.get("active_time_ms", "")),
+                active_time_ms=active_ms(request.POST.get("active_time_ms", "")),
                 client=_client_meta(request.POST.get("client", "")),
             )
         except ValueError:
