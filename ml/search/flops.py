@@ -11,6 +11,11 @@ With M = 14: R = 0.16 gives about 258 generations, R = 0.79 about 63 and R = 22 
 
 from __future__ import annotations
 
+import torch
+
+# position-embedding tables are looked up, not multiplied: they cost no FLOPs per token
+_LOOKUP_TABLES = ("wpe", "position_embeddings")
+
 
 def pretraining_flops(params: float, tokens: float) -> float:
     return 6.0 * params * tokens
@@ -34,3 +39,16 @@ def search_flops(
 ) -> float:
     """Test-time cost of one search: the policy's generated tokens plus every token the PRM scores."""
     return inference_flops(policy_params, policy_tokens) + inference_flops(prm_params, prm_tokens)
+
+
+def compute_params(model: torch.nn.Module) -> int:
+    """The N of 2*N*D: every parameter but position-embedding tables (a tied token embedding counts,
+    since it is also the output layer's matrix)."""
+    seen: set[int] = set()
+    total = 0
+    for name, parameter in model.named_parameters():  # tied weights appear once
+        if id(parameter) in seen or any(part in name.split(".") for part in _LOOKUP_TABLES):
+            continue
+        seen.add(id(parameter))
+        total += parameter.numel()
+    return total

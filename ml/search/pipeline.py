@@ -312,6 +312,9 @@ def run_seed(params: dict[str, Any], seed: int, report: ProgressFn) -> dict[str,
     sampler = lm_step_sampler(models.policy, models.tokenizer)
     scorer = prm_prefix_scorer(models.prm, models.tokenizer, "last")
     width = params["beam_width"]
+    # a solution has at most max_operands steps (the answer line included): twice that is plenty, and
+    # stops rambling candidates from running to the paper's 40 rounds
+    rounds = 2 * params["max_operands"]
     for split in ("validation", "test"):
         prompts = [domain.prompt(p) for p in sets[split]]
         for k in (0, 1):
@@ -319,8 +322,9 @@ def run_seed(params: dict[str, Any], seed: int, report: ProgressFn) -> dict[str,
             for n in budgets:
                 m = min(width, n)
                 results = beam_search(
-                    prompts, sampler, scorer, n=n, m=m if n % m == 0 else 1, lookahead=k, seed=seed
-                )
+                    prompts, sampler, scorer, n=n, m=m if n % m == 0 else 1, lookahead=k, seed=seed,
+                    max_rounds=rounds,
+                )  # fmt: skip
                 correct = []
                 for problem, result in zip(sets[split], results, strict=True):
                     answers = [domain.answer("".join(c.steps)) for c in result.finished]
@@ -389,14 +393,13 @@ def flops_matched(models: Models, domain, test_problems, test_curves, stats, see
     """Compare the large policy's single sample per difficulty bin with the small policy's weighted
     best-of-N at the budget that costs the same FLOPs. The PRM's scoring counts: each small-model
     generation costs (policy + PRM) parameters, so the matched generation budget shrinks by that factor."""
-    from ml.lm.models import count_params
     from ml.search.budget import difficulty_bins
-    from ml.search.flops import matched_budget
+    from ml.search.flops import compute_params, matched_budget
     from ml.search.policy import sample_solutions
 
-    small_params, large_params = count_params(models.policy), count_params(models.large)
+    small_params, large_params = compute_params(models.policy), compute_params(models.large)
     size_ratio = large_params / small_params
-    per_generation = (small_params + count_params(models.prm)) / small_params
+    per_generation = (small_params + compute_params(models.prm)) / small_params
     prompts = [domain.prompt(p) for p in test_problems]
     samples = sample_solutions(models.large, models.tokenizer, prompts, n=1, seed=seed)
     large_correct = np.array(
@@ -427,7 +430,7 @@ def flops_matched(models: Models, domain, test_problems, test_curves, stats, see
     return {
         "small_params": small_params,
         "large_params": large_params,
-        "prm_params": count_params(models.prm),
+        "prm_params": compute_params(models.prm),
         "size_ratio": round(size_ratio, 2),
         "large_accuracy": float(large_correct.mean()),
         "large_per_problem": large_correct.tolist(),

@@ -144,3 +144,17 @@ def test_matched_budget_is_exact_flops_matching():
     assert flops.search_flops(10, 5, prm_params=4, prm_tokens=5) == 2 * 10 * 5 + 2 * 4 * 5
     with pytest.raises(ValueError):
         flops.matched_budget(0.5, 1)
+
+
+def test_compute_params_leave_out_position_tables_but_count_the_tied_output_matrix():
+    from ml.distill.supervised import tiny_char_model
+    from ml.lm.models import count_params
+    from ml.search.flops import compute_params
+
+    model, _ = tiny_char_model("0123456789", n_layer=1, n_embd=16, n_head=2, block_size=100)
+    positions = model.transformer.wpe.weight.numel()
+    assert positions == 100 * 16
+    assert compute_params(model) == count_params(model) - positions
+    # the window is a lookup table: a longer one adds parameters but no FLOPs
+    longer, _ = tiny_char_model("0123456789", n_layer=1, n_embd=16, n_head=2, block_size=400)
+    assert compute_params(longer) == compute_params(model) < count_params(longer)
