@@ -561,6 +561,14 @@ def _search_params(sweep: bool) -> tuple[Param, ...]:
         Param("revision_steps", int, 500, "Revision model fine-tuning steps.", min=1),
         Param("max_operands", int, 8, "Longest chain.", min=2, max=8),
         Param("max_operand", int, 20, "Largest operand of + and -.", min=2, max=999),
+        Param(
+            "max_value",
+            int,
+            0,
+            "Largest running value of a chain (0: no cap); at least twice max_operand.",
+            min=0,
+            max=1_000_000,
+        ),
         Param("slip_rate", float, 0.1, "Chance that a step of a training solution slips.", min=0.0, max=0.9),
         *(budgets if sweep else ()),
     )

@@ -11,7 +11,8 @@ benchmark; ml.describe.benchmark writes Assay's own. For each task the pipeline
 (ml.describe.pipeline.describe_in_detail, which `describe` wraps) proposes, verifies and ranks
 hypotheses, and the judge (ml.describe.judge) decides whether the top-1, and any of the top 5,
 match a human annotation; the top 5 in proposal order (before re-ranking) are judged too, so the
-gain from re-ranking is measured in the same run. A task that raises is recorded in `failures` and the run goes on.
+gain from re-ranking is measured in the same run. A task that raises is recorded in `failures` and
+the run goes on.
 
 --max-samples subsamples each group (seeded) before the pipeline, which bounds the LM verifier's
 cost (it asks the LM about every hypothesis and held-out sample). --only picks tasks by index or

@@ -77,7 +77,8 @@ TOPICS: dict[str, tuple[list[str], list[str], list[str]]] = {
             """
         ),
         _items(
-            "in the final minutes; at the stadium; after a long season; in front of the crowd; before kick-off; at the training ground; in extra time; at the weekend"
+            "in the final minutes; at the stadium; after a long season; in front of the crowd; "
+            "before kick-off; at the training ground; in extra time; at the weekend"
         ),
     ),
     "cooking": (
@@ -99,7 +100,8 @@ TOPICS: dict[str, tuple[list[str], list[str], list[str]]] = {
             """
         ),
         _items(
-            "before dinner; in the kitchen; for the family lunch; on a quiet evening; for the guests; after the market; slowly and carefully; with the oven on high"
+            "before dinner; in the kitchen; for the family lunch; on a quiet evening; for the guests; "
+            "after the market; slowly and carefully; with the oven on high"
         ),
     ),
     "finance": (
@@ -121,7 +123,9 @@ TOPICS: dict[str, tuple[list[str], list[str], list[str]]] = {
             """
         ),
         _items(
-            "before the opening bell; at the end of the quarter; after the earnings report; during the board meeting; with great caution; at the bank; despite the falling prices; late in the afternoon"
+            "before the opening bell; at the end of the quarter; after the earnings report; "
+            "during the board meeting; with great caution; at the bank; despite the falling prices; "
+            "late in the afternoon"
         ),
     ),
     "weather": (
@@ -143,7 +147,8 @@ TOPICS: dict[str, tuple[list[str], list[str], list[str]]] = {
             """
         ),
         _items(
-            "this morning; ahead of the storm; along the coast; during the heatwave; overnight; at the weather station; under darkening clouds; on a freezing morning"
+            "this morning; ahead of the storm; along the coast; during the heatwave; overnight; "
+            "at the weather station; under darkening clouds; on a freezing morning"
         ),
     ),
     "music": (
@@ -165,12 +170,14 @@ TOPICS: dict[str, tuple[list[str], list[str], list[str]]] = {
             """
         ),
         _items(
-            "at the studio; before the concert; on stage; in the rehearsal room; late into the night; with the band; for the festival; after the soundcheck"
+            "at the studio; before the concert; on stage; in the rehearsal room; late into the night; "
+            "with the band; for the festival; after the soundcheck"
         ),
     ),
     "technology": (
         _items(
-            "the programmer; the network technician; the software engineer; the data scientist; the web developer"
+            "the programmer; the network technician; the software engineer; the data scientist; "
+            "the web developer"
         ),
         _lines(
             """
@@ -189,7 +196,8 @@ TOPICS: dict[str, tuple[list[str], list[str], list[str]]] = {
             """
         ),
         _items(
-            "on the office computer; before the release; over the weekend; in the server room; after the team meeting; remotely; during the upgrade window; with a new laptop"
+            "on the office computer; before the release; over the weekend; in the server room; "
+            "after the team meeting; remotely; during the upgrade window; with a new laptop"
         ),
     ),
     "health": (
@@ -211,12 +219,14 @@ TOPICS: dict[str, tuple[list[str], list[str], list[str]]] = {
             """
         ),
         _items(
-            "at the clinic; in the hospital ward; during the check-up; after the accident; before the operation; on the night shift; with great care; in the emergency room"
+            "at the clinic; in the hospital ward; during the check-up; after the accident; "
+            "before the operation; on the night shift; with great care; in the emergency room"
         ),
     ),
     "travel": (
         _items(
-            "the tourist; the tour guide; the backpacker; the travel agent; the flight attendant; the hotel receptionist"
+            "the tourist; the tour guide; the backpacker; the travel agent; the flight attendant; "
+            "the hotel receptionist"
         ),
         _lines(
             """
@@ -235,7 +245,8 @@ TOPICS: dict[str, tuple[list[str], list[str], list[str]]] = {
             """
         ),
         _items(
-            "before the trip; on holiday; during the long journey; at the station; in the hotel lobby; abroad; after landing; at the start of the tour"
+            "before the trip; on holiday; during the long journey; at the station; in the hotel lobby; "
+            "abroad; after landing; at the start of the tour"
         ),
     ),
     "gardening": (
@@ -259,7 +270,8 @@ TOPICS: dict[str, tuple[list[str], list[str], list[str]]] = {
             """
         ),
         _items(
-            "in the back garden; before the frost; on the allotment; early in spring; in the greenhouse; along the fence; at dusk; beside the shed"
+            "in the back garden; before the frost; on the allotment; early in spring; in the greenhouse; "
+            "along the fence; at dusk; beside the shed"
         ),
     ),
     "pets": (
@@ -281,12 +293,14 @@ TOPICS: dict[str, tuple[list[str], list[str], list[str]]] = {
             """
         ),
         _items(
-            "in the park; before breakfast; at the animal shelter; after work; in the back yard; every evening; by the river; on a rainy afternoon"
+            "in the park; before breakfast; at the animal shelter; after work; in the back yard; "
+            "every evening; by the river; on a rainy afternoon"
         ),
     ),
     "school": (
         _items(
-            "the teacher; the head teacher; the tutor; the lecturer; the teaching assistant; the supply teacher"
+            "the teacher; the head teacher; the tutor; the lecturer; the teaching assistant; "
+            "the supply teacher"
         ),
         _lines(
             """
@@ -305,12 +319,14 @@ TOPICS: dict[str, tuple[list[str], list[str], list[str]]] = {
             """
         ),
         _items(
-            "in the classroom; before the exam; during the lesson; at the library; after school; in the lecture hall; at the start of term; with the class"
+            "in the classroom; before the exam; during the lesson; at the library; after school; "
+            "in the lecture hall; at the start of term; with the class"
         ),
     ),
     "space": (
         _items(
-            "the astronomer; the astronaut; the physicist; the lab technician; the researcher; the mission controller"
+            "the astronomer; the astronaut; the physicist; the lab technician; the researcher; "
+            "the mission controller"
         ),
         _lines(
             """
@@ -329,7 +345,8 @@ TOPICS: dict[str, tuple[list[str], list[str], list[str]]] = {
             """
         ),
         _items(
-            "at the observatory; in the control room; on the space station; through the telescope; during the launch window; late at night; at the research lab; in orbit"
+            "at the observatory; in the control room; on the space station; through the telescope; "
+            "during the launch window; late at night; at the research lab; in orbit"
         ),
     ),
 }
@@ -349,10 +366,12 @@ TOPIC_NAMES = {
 }
 
 NAMES = _items(
-    "Maria; Tom; Priya; Kenji; Aisha; Lucas; Olga; Diego; Fatima; Sam; Elena; Marcus; Chloe; Ahmed; Ingrid; Raj"
+    "Maria; Tom; Priya; Kenji; Aisha; Lucas; Olga; Diego; Fatima; Sam; Elena; Marcus; Chloe; Ahmed; "
+    "Ingrid; Raj"
 )
 PLACES = _items(
-    "Lisbon; Toronto; Nairobi; Osaka; Madrid; Chicago; Melbourne; Cairo; Oslo; Lima; Berlin; Mumbai; Dublin; Seoul; Vienna; Hanoi; Portugal; Kenya; Peru; Norway"
+    "Lisbon; Toronto; Nairobi; Osaka; Madrid; Chicago; Melbourne; Cairo; Oslo; Lima; Berlin; Mumbai; "
+    "Dublin; Seoul; Vienna; Hanoi; Portugal; Kenya; Peru; Norway"
 )
 PLACE_ADJUNCTS = ["in {p}", "near {p}", "outside {p}", "on a visit to {p}", "while staying in {p}"]
 # (with a number, the same without): the number task swaps one for the other.
@@ -1162,9 +1181,8 @@ def main(argv: list[str] | None = None) -> int:
     for t in tasks:
         kinds[t["kind"]] = kinds.get(t["kind"], 0) + 1
     size = args.out.stat().st_size
-    print(
-        f"{len(tasks)} tasks ({', '.join(f'{k} {v}' for k, v in kinds.items())}), {size / 1e3:.0f} kB -> {args.out}"
-    )
+    counts = ", ".join(f"{k} {v}" for k, v in kinds.items())
+    print(f"{len(tasks)} tasks ({counts}), {size / 1e3:.0f} kB -> {args.out}")
     return 0
 
 

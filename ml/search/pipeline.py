@@ -23,6 +23,7 @@ One seed runs the whole chain on disjoint problems (`search.train` does steps 1,
 from __future__ import annotations
 
 import json
+import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,11 +73,19 @@ def parse_budgets(raw: str) -> list[int]:
     return budgets
 
 
+def domain_params(params: dict[str, Any]) -> dict[str, int]:
+    if params["max_value"] and params["max_value"] < 2 * params["max_operand"]:
+        raise ParamError(
+            "max_value", f"0 (no cap) or at least twice max_operand ({2 * params['max_operand']})"
+        )
+    return {key: params[key] for key in ("max_operands", "max_operand", "max_value")}
+
+
 def problems(params: dict[str, Any], seed: int):
     """The domain and a seed's disjoint problem sets: policy training, PRM labelling, validation, test."""
     from ml.search.tasks import ArithmeticChains, make_splits
 
-    domain = ArithmeticChains(max_operands=params["max_operands"], max_operand=params["max_operand"])
+    domain = ArithmeticChains(**domain_params(params))
     n_policy = params["train_problems"]
     splits = make_splits(
         domain,
@@ -128,14 +137,20 @@ def train_models(params: dict[str, Any], seed: int, report: ProgressFn) -> Model
     items = [(p, split_steps(text)) for p, per in zip(sets["prm"], sampled, strict=True) for text, _ in per]
     items = [(p, steps) for p, steps in items if steps]
     labels = mc_step_labels(policy, tokenizer, domain, items, rollouts=params["rollouts"], seed=seed)
-    data = [Labelled(domain.prompt(p), steps, lab) for (p, steps), lab in zip(items, labels, strict=True)]
-    verifiers = {}
+    # a tenth of the labelling problems (all their samples) is held out to early-stop on, as in the paper
+    held_out = {p.text for p in random.Random(seed).sample(sets["prm"], max(1, len(sets["prm"]) // 10))}
+    data, validation = [], []
+    for (p, steps), lab in zip(items, labels, strict=True):
+        (validation if p.text in held_out else data).append(Labelled(domain.prompt(p), steps, lab))
+    verifiers, best_steps = {}, {}
     for name, outcome_only in (("prm", False), ("orm", True)):
         backbone, _ = tiny_char_model(ALPHABET, block_size=160, **size)
         verifiers[name] = StepScorer(backbone.to(policy.device))
-        train_scorer(
-            verifiers[name], tokenizer, data, outcome_only=outcome_only, steps=params["prm_steps"], seed=seed
-        )
+        log = train_scorer(
+            verifiers[name], tokenizer, data, outcome_only=outcome_only, steps=params["prm_steps"], seed=seed,
+            validation=validation,
+        )  # fmt: skip
+        best_steps[name] = log.best_step
     times["verifiers"] = time.perf_counter() - started
     report(0.5, "verifiers trained")
 
@@ -155,8 +170,10 @@ def train_models(params: dict[str, Any], seed: int, report: ProgressFn) -> Model
     info = {
         "seconds": {k: round(v, 1) for k, v in times.items()},
         "prm_training_solutions": len(data),
+        "verifier_validation_solutions": len(validation),
+        "verifier_best_steps": best_steps,  # early stopping's pick, of prm_steps
         "revision_training_pairs": pairs,
-        "domain": {"max_operands": params["max_operands"], "max_operand": params["max_operand"]},
+        "domain": domain_params(params),
     }
     return Models(policy, tokenizer, verifiers["prm"], verifiers["orm"], revision, large, info)
 
@@ -164,7 +181,6 @@ def train_models(params: dict[str, Any], seed: int, report: ProgressFn) -> Model
 def train_revision_model(params, policy, tokenizer, domain, train_problems, seed: int):
     """A copy of the policy fine-tuned on chains of its own wrong attempts followed by a right one."""
     import copy
-    import random
 
     from ml.distill.supervised import train_pairs
     from ml.search.policy import sample_solutions
@@ -233,8 +249,9 @@ def trained_models(params: dict[str, Any], seed: int, report: ProgressFn) -> Mod
     folder = Path(params["trained"]).expanduser() / f"seed_{seed}"
     if not (folder / "train.json").is_file():
         raise ParamError("trained", f"no search.train models for seed {seed} in {folder.parent}")
-    learned = json.loads((folder / "train.json").read_text())["domain"]
-    domain = {"max_operands": params["max_operands"], "max_operand": params["max_operand"]}
+    # runs from before max_value existed learned uncapped chains
+    learned = {"max_value": 0, **json.loads((folder / "train.json").read_text())["domain"]}
+    domain = domain_params(params)
     if learned != domain:
         raise ParamError("trained", f"those models learned the domain {learned}, not {domain}")
     return load_models(folder)
@@ -490,6 +507,7 @@ def run_revisions(params, models: Models, domain, test_problems, seed: int) -> d
 def _check(params: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
     params = with_preset(params, SMOKE)
     seeds = parse_seeds(params["seeds"])
+    domain_params(params)  # a bad cap fails here, before any training
     if "budgets" in params:
         params["budgets"] = parse_budgets(params["budgets"])
     return params, seeds

@@ -57,12 +57,17 @@ class Domain(Protocol):
 
 @dataclass(frozen=True)
 class ArithmeticChains:
-    """Left-to-right chains of 2-8 operands; operand and multiplier ranges set the difficulty."""
+    """Left-to-right chains of 2-8 operands; operand, multiplier and value ranges set the difficulty.
+
+    `max_value` (0: none) keeps every running value within 0..max_value, so difficulty comes from the
+    chain's length rather than from ever longer numbers, which a tiny model cannot carry.
+    """
 
     min_operands: int = 2
     max_operands: int = 8
     max_operand: int = 20
     max_multiplier: int = 5  # the right operand of '*' stays small, as in mental arithmetic
+    max_value: int = 0
     name: str = "arithmetic"
 
     def __post_init__(self) -> None:
@@ -70,15 +75,25 @@ class ArithmeticChains:
             raise ValueError("need 2 <= min_operands <= max_operands")
         if self.max_operand < 2 or self.max_multiplier < 2:
             raise ValueError("max_operand and max_multiplier must be at least 2")
+        if self.max_value and self.max_value < 2 * self.max_operand:
+            raise ValueError("max_value must be 0 (no cap) or at least twice max_operand")
 
     def sample(self, rng: random.Random) -> Problem:
         n = rng.randint(self.min_operands, self.max_operands)
-        text = str(rng.randint(1, self.max_operand))
+        value = rng.randint(1, self.max_operand)
+        text = str(value)
         for _ in range(n - 1):
-            op = rng.choice(OPERATORS)
-            operand = rng.randint(2, self.max_multiplier) if op == "*" else rng.randint(1, self.max_operand)
+            while True:  # with a cap, redraw until the step stays in range ('+' or '-' always can)
+                op = rng.choice(OPERATORS)
+                operand = (
+                    rng.randint(2, self.max_multiplier) if op == "*" else rng.randint(1, self.max_operand)
+                )
+                result = apply(value, op, operand)
+                if not self.max_value or 0 <= result <= self.max_value:
+                    break
+            value = result
             text += f"{op}{operand}"
-        return Problem(text, str(self.evaluate(text)), n - 1)
+        return Problem(text, str(value), n - 1)
 
     @staticmethod
     def parse(text: str) -> tuple[int, list[tuple[str, int]]]:

@@ -106,6 +106,46 @@ def mc_step_labels(
     return labels
 
 
+@dataclass
+class TrainLog:
+    losses: list[float]  # training loss per step
+    best_step: int  # the step whose weights were kept (the last, without validation data)
+    validation_losses: dict[int, float]  # held-out loss at each checkpoint
+
+
+def _loss(
+    scorer: StepScorer, tokenizer: PreTrainedTokenizerBase, batch: Sequence[Labelled], outcome_only: bool
+) -> torch.Tensor:
+    """Binary cross-entropy against (soft) labels at every step end, or at the last one for an ORM."""
+    device = next(scorer.parameters()).device
+    input_ids, mask, ends = _batch(tokenizer, [(d.prompt, d.steps) for d in batch], device)
+    logits = scorer(input_ids, mask)
+    rows, cols, targets = [], [], []
+    for r, (item, item_ends) in enumerate(zip(batch, ends, strict=True)):
+        picked = [len(item_ends) - 1] if outcome_only else range(len(item_ends))
+        for k in picked:
+            rows.append(r)
+            cols.append(item_ends[k])
+            targets.append(item.labels[k])
+    return nn.functional.binary_cross_entropy_with_logits(
+        logits[rows, cols], torch.tensor(targets, device=device)
+    )
+
+
+@torch.no_grad()
+def _validation_loss(
+    scorer: StepScorer, tokenizer: PreTrainedTokenizerBase, data: Sequence[Labelled], outcome_only: bool
+) -> float:
+    scorer.eval()
+    total, count = 0.0, 0
+    for start in range(0, len(data), 256):
+        chunk = data[start : start + 256]
+        total += _loss(scorer, tokenizer, chunk, outcome_only).item() * len(chunk)
+        count += len(chunk)
+    scorer.train()
+    return total / count
+
+
 def train_scorer(
     scorer: StepScorer,
     tokenizer: PreTrainedTokenizerBase,
@@ -116,36 +156,37 @@ def train_scorer(
     lr: float = 1e-3,
     seed: int = 0,
     report: Callable[[float, str], None] | None = None,
-) -> list[float]:
-    """Binary cross-entropy against (soft) labels at every step end, or at the last one for an ORM."""
+    validation: Sequence[Labelled] = (),
+    eval_every: int = 50,
+) -> TrainLog:
+    """Train a PRM (or, with `outcome_only`, an ORM). With `validation` data, the held-out loss is
+    checked every `eval_every` steps and the weights of the best checkpoint are kept (early stopping:
+    Monte Carlo labels are noisy, and a PRM fitted to their noise ranks solutions worse)."""
+    if not data:
+        raise ValueError("no labelled solutions to train on")
     rng = random.Random(seed)
-    data = list(data)  # once, not at every step
+    data, validation = list(data), list(validation)  # once, not at every step
     optimizer = torch.optim.AdamW(scorer.parameters(), lr=lr, weight_decay=0.01)
-    device = next(scorer.parameters()).device
-    losses = []
+    log = TrainLog(losses=[], best_step=steps, validation_losses={})
+    best_state = None
     scorer.train()
-    for step in range(steps):
-        batch = rng.sample(data, min(batch_size, len(data)))
-        input_ids, mask, ends = _batch(tokenizer, [(d.prompt, d.steps) for d in batch], device)
-        logits = scorer(input_ids, mask)
-        rows, cols, targets = [], [], []
-        for r, (item, item_ends) in enumerate(zip(batch, ends, strict=True)):
-            picked = [len(item_ends) - 1] if outcome_only else range(len(item_ends))
-            for k in picked:
-                rows.append(r)
-                cols.append(item_ends[k])
-                targets.append(item.labels[k])
-        loss = nn.functional.binary_cross_entropy_with_logits(
-            logits[rows, cols], torch.tensor(targets, device=device)
-        )
+    for step in range(1, steps + 1):
+        loss = _loss(scorer, tokenizer, rng.sample(data, min(batch_size, len(data))), outcome_only)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        losses.append(loss.item())
-        if report is not None and (step % 50 == 0 or step == steps - 1):
-            report((step + 1) / steps, f"step {step + 1}/{steps} loss {losses[-1]:.4f}")
+        log.losses.append(loss.item())
+        if validation and (step % eval_every == 0 or step == steps):
+            log.validation_losses[step] = _validation_loss(scorer, tokenizer, validation, outcome_only)
+            if best_state is None or log.validation_losses[step] < log.validation_losses[log.best_step]:
+                log.best_step = step
+                best_state = {k: v.detach().clone() for k, v in scorer.state_dict().items()}
+        if report is not None and (step % 50 == 1 or step == steps):
+            report(step / steps, f"step {step}/{steps} loss {log.losses[-1]:.4f}")
+    if best_state is not None:
+        scorer.load_state_dict(best_state)
     scorer.eval()
-    return losses
+    return log
 
 
 @torch.no_grad()

@@ -74,6 +74,26 @@ def test_difficulty_spreads_over_chain_lengths():
     assert lengths == set(range(1, 8))
 
 
+def test_max_value_keeps_every_running_value_in_range():
+    capped = ArithmeticChains(max_value=100)
+    rng = random.Random(2)
+    longest = 0
+    for _ in range(500):
+        problem = capped.sample(rng)
+        value, rest = ArithmeticChains.parse(problem.text)
+        assert 0 <= value <= 100
+        for op, operand in rest:
+            value = apply(value, op, operand)
+            assert 0 <= value <= 100
+        assert problem.answer == str(value) == str(ArithmeticChains.evaluate(problem.text))
+        longest = max(longest, problem.n_steps)
+    assert longest == 7  # the cap leaves chain lengths alone
+    rng = random.Random(2)
+    assert max(abs(int(chains.sample(rng).answer)) for _ in range(500)) > 1000  # uncapped chains grow
+    with pytest.raises(ValueError, match="twice max_operand"):
+        ArithmeticChains(max_operand=20, max_value=30)
+
+
 def test_splits_are_disjoint_deduplicated_and_seeded():
     small = ArithmeticChains(max_operands=3, max_operand=20)
     sizes = {"train": 300, "validation": 40, "test": 50}

@@ -106,7 +106,7 @@ def test_a_prm_learns_oracle_labels():
         return Labelled(domain.prompt(problem), steps, oracle_step_labels(domain, problem, steps))
 
     train, held = [item() for _ in range(400)], [item() for _ in range(100)]
-    losses = train_scorer(scorer, tokenizer, train, steps=400, batch_size=32, lr=2e-3)
+    losses = train_scorer(scorer, tokenizer, train, steps=400, batch_size=32, lr=2e-3).losses
     assert sum(losses[-20:]) / 20 < 0.9 * sum(losses[:20]) / 20
     scores = score_steps(scorer, tokenizer, [(h.prompt, h.steps) for h in held])
     pairs = [
@@ -127,6 +127,24 @@ def test_an_orm_is_trained_on_the_last_step_only():
     assert scores[-1] > 0.9  # the first step's 0.0 label was never used
     with pytest.raises(ValueError):
         train_scorer(scorer, tokenizer, [], steps=1)
+
+
+def test_early_stopping_keeps_the_checkpoint_with_the_lowest_validation_loss():
+    from ml.search.verifiers import _validation_loss
+
+    backbone, tokenizer = tiny_backbone()
+    scorer = StepScorer(backbone)
+    steps = ["1+1=2\n", "answer: 2"]
+    train = [Labelled("1+1\n", steps, [1.0, 1.0])] * 8
+    contrary = [Labelled("1+1\n", steps, [0.0, 0.0])]  # every training step moves away from these
+    log = train_scorer(
+        scorer, tokenizer, train, steps=60, batch_size=8, lr=1e-2, validation=contrary, eval_every=20
+    )
+    assert sorted(log.validation_losses) == [20, 40, 60]
+    assert log.validation_losses[20] < log.validation_losses[60]
+    assert log.best_step == 20
+    assert _validation_loss(scorer, tokenizer, contrary, False) == pytest.approx(log.validation_losses[20])
+    assert train_scorer(scorer, tokenizer, train, steps=5).best_step == 5  # no validation data: the last
 
 
 def test_beam_search_runs_on_a_real_policy_and_prm(memorised):

@@ -78,7 +78,12 @@ def test_sweep_smoke_end_to_end(tmp_path):
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"budgets": "1,x"}, "budgets"), ({"budgets": "0,4"}, "budgets"), ({"seeds": "a"}, "seeds")],
+    [
+        ({"budgets": "1,x"}, "budgets"),
+        ({"budgets": "0,4"}, "budgets"),
+        ({"seeds": "a"}, "seeds"),
+        ({"max_value": 30}, "max_value"),
+    ],
 )
 def test_sweep_bad_parameters(params, field, tmp_path):
     experiment = get("search.sweep")
