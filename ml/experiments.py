@@ -138,6 +138,8 @@ class Experiment:
     params: tuple[Param, ...]
     entry: str  # "package.module:function", imported only when the experiment runs
     queue: str = "cpu"  # "gpu" for torch jobs that benefit from an accelerator
+    # checks that span parameters (raising ParamError), so a bad combination is refused on submission
+    check: Callable[[dict[str, Any]], None] | None = None
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.params}
@@ -149,7 +151,10 @@ class Experiment:
         unknown = sorted(set(raw) - set(known))
         if unknown:
             raise ParamError(unknown[0], f"unknown parameter for {self.name}")
-        return {name: p.coerce(raw[name]) if name in raw else p.default for name, p in known.items()}
+        params = {name: p.coerce(raw[name]) if name in raw else p.default for name, p in known.items()}
+        if self.check is not None:
+            self.check(params)
+        return params
 
     def load_entry(self) -> EntryFn:
         module, _, func = self.entry.partition(":")

@@ -29,6 +29,15 @@ def test_api_rejects_bad_params_naming_the_field(api_client, researcher, params,
     assert not Run.objects.exists()
 
 
+def test_api_rejects_a_bad_combination_of_params(api_client, researcher):
+    response = api_client(researcher).post(
+        "/api/runs/", {"kind": "search.sweep", "params": {"max_operand": 50, "max_value": 60}}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "twice max_operand (100)" in response.json()["params"]["max_value"][0]
+    assert not Run.objects.exists()
+
+
 def test_api_rejects_unknown_kind(api_client, researcher):
     response = api_client(researcher).post("/api/runs/", {"kind": "no.such", "params": {}}, format="json")
     assert response.status_code == 400
