@@ -74,10 +74,6 @@ def parse_budgets(raw: str) -> list[int]:
 
 
 def domain_params(params: dict[str, Any]) -> dict[str, int]:
-    if params["max_value"] and params["max_value"] < 2 * params["max_operand"]:
-        raise ParamError(
-            "max_value", f"0 (no cap) or at least twice max_operand ({2 * params['max_operand']})"
-        )
     return {key: params[key] for key in ("max_operands", "max_operand", "max_value")}
 
 

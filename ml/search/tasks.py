@@ -76,7 +76,7 @@ class ArithmeticChains:
         if self.max_operand < 2 or self.max_multiplier < 2:
             raise ValueError("max_operand and max_multiplier must be at least 2")
         if self.max_value and self.max_value < 2 * self.max_operand:
-            raise ValueError("max_value must be 0 (no cap) or at least twice max_operand")
+            raise ValueError(f"max_value: 0 (no cap) or at least twice max_operand ({2 * self.max_operand})")
 
     def sample(self, rng: random.Random) -> Problem:
         n = rng.randint(self.min_operands, self.max_operands)
