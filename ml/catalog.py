@@ -546,7 +546,23 @@ def _search_params(sweep: bool) -> tuple[Param, ...]:
         Param("validation_problems", int, 100, "Problems strategies are chosen on.", min=2),
         Param("test_problems", int, 500, "Problems accuracy is reported on.", min=2),
         Param("policy_steps", int, 2000, "Policy training steps (batch 64).", min=1),
-        Param("prm_steps", int, 800, "PRM and ORM training steps.", min=1),
+        Param(
+            "labelled_samples",
+            int,
+            4,
+            "Policy samples per labelling problem the verifiers learn from.",
+            min=1,
+        ),
+        Param("prm_steps", int, 800, "PRM and ORM training steps (early stopping keeps the best).", min=1),
+        Param(
+            "verifier_init",
+            str,
+            "scratch",
+            "Where PRM and ORM start: a fresh model of the policy's size, or a copy of the policy (as the paper "
+            "fine-tunes its base model; here no better, see bench/search_verifiers.py).",
+            choices=("scratch", "policy"),
+        ),
+        Param("verifier_lr", float, 1e-3, "PRM and ORM learning rate.", min=1e-6, max=1.0),
         Param("rollouts", int, 4, "Monte Carlo rollouts per step prefix.", min=1, max=64),
         Param("n_embd", int, 64, "Hidden size of policy and verifiers.", min=8, max=2048),
         Param(
@@ -578,7 +594,8 @@ def _search_params(sweep: bool) -> tuple[Param, ...]:
 
 
 def _check_search_domain(params: dict[str, Any]) -> None:
-    """The domain's own rule on its ranges (the only one the Params' bounds leave open: max_value)."""
+    """The rules the Params' bounds leave open: the domain's own on max_value, and hidden sizes that the
+    models' four attention heads divide."""
     from ml.search.tasks import ArithmeticChains  # standard library only, so still cheap
 
     try:
@@ -589,6 +606,9 @@ def _check_search_domain(params: dict[str, Any]) -> None:
         )
     except ValueError as error:
         raise ParamError("max_value", str(error).removeprefix("max_value: ")) from None
+    for field in ("n_embd", "large_n_embd"):  # the models have 4 attention heads
+        if params.get(field, 0) % 4:
+            raise ParamError(field, f"a multiple of 4 (the attention heads), got {params[field]}")
 
 
 register(

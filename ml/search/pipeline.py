@@ -112,10 +112,9 @@ class Models:
 
 
 def train_models(params: dict[str, Any], seed: int, report: ProgressFn) -> Models:
-    """The policy, then PRM and ORM on its labelled samples, the revision model, and the large policy."""
-    from ml.distill.supervised import tiny_char_model
-    from ml.search.policy import ALPHABET, sample_solutions, train_policy
-    from ml.search.verifiers import Labelled, StepScorer, mc_step_labels, split_steps, train_scorer
+    """The policy, then PRM and ORM on its labelled samples, and the revision model. The larger policy
+    comes from a LargePolicyProcess started beside this (see `with_large_policy`)."""
+    from ml.search.policy import train_policy
 
     domain, sets = problems(params, seed)
     size = {"n_layer": 2, "n_embd": params["n_embd"], "n_head": 4}
@@ -123,46 +122,20 @@ def train_models(params: dict[str, Any], seed: int, report: ProgressFn) -> Model
     started = time.perf_counter()
     policy, tokenizer = train_policy(
         domain, sets["policy"], slip_rate=params["slip_rate"], steps=params["policy_steps"], seed=seed,
-        report=scaled(report, 0.0, 0.3), **size,
+        report=scaled(report, 0.0, 0.5), **size,
     )  # fmt: skip
     times["policy"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    prompts = [domain.prompt(p) for p in sets["prm"]]
-    sampled = sample_solutions(policy, tokenizer, prompts, n=4, seed=seed)
-    items = [(p, split_steps(text)) for p, per in zip(sets["prm"], sampled, strict=True) for text, _ in per]
-    items = [(p, steps) for p, steps in items if steps]
-    labels = mc_step_labels(policy, tokenizer, domain, items, rollouts=params["rollouts"], seed=seed)
-    # a tenth of the labelling problems (all their samples) is held out to early-stop on, as in the paper
-    held_out = {p.text for p in random.Random(seed).sample(sets["prm"], max(1, len(sets["prm"]) // 10))}
-    data, validation = [], []
-    for (p, steps), lab in zip(items, labels, strict=True):
-        (validation if p.text in held_out else data).append(Labelled(domain.prompt(p), steps, lab))
-    verifiers, best_steps = {}, {}
-    for name, outcome_only in (("prm", False), ("orm", True)):
-        backbone, _ = tiny_char_model(ALPHABET, block_size=160, **size)
-        verifiers[name] = StepScorer(backbone.to(policy.device))
-        log = train_scorer(
-            verifiers[name], tokenizer, data, outcome_only=outcome_only, steps=params["prm_steps"], seed=seed,
-            validation=validation,
-        )  # fmt: skip
-        best_steps[name] = log.best_step
+    data, validation = label_solutions(params, policy, tokenizer, domain, sets["prm"], seed)
+    verifiers, best_steps = train_verifiers(params, policy, tokenizer, data, validation, seed)
     times["verifiers"] = time.perf_counter() - started
-    report(0.5, "verifiers trained")
+    report(0.8, "verifiers trained")
 
     started = time.perf_counter()
     revision, pairs = train_revision_model(params, policy, tokenizer, domain, sets["prm"], seed)
     times["revision"] = time.perf_counter() - started
-    report(0.6, "revision model trained")
-
-    large = None
-    if params["large_n_embd"]:
-        started = time.perf_counter()
-        large, _ = train_policy(
-            domain, sets["policy"], slip_rate=params["slip_rate"], steps=params["policy_steps"], seed=seed,
-            n_layer=2, n_embd=params["large_n_embd"], n_head=4, report=scaled(report, 0.6, 1.0),
-        )  # fmt: skip
-        times["large_policy"] = time.perf_counter() - started
+    report(1.0, "revision model trained")
     info = {
         "seconds": {k: round(v, 1) for k, v in times.items()},
         "prm_training_solutions": len(data),
@@ -171,7 +144,148 @@ def train_models(params: dict[str, Any], seed: int, report: ProgressFn) -> Model
         "revision_training_pairs": pairs,
         "domain": domain_params(params),
     }
-    return Models(policy, tokenizer, verifiers["prm"], verifiers["orm"], revision, large, info)
+    return Models(policy, tokenizer, verifiers["prm"], verifiers["orm"], revision, None, info)
+
+
+def with_large_policy(models: Models, large_policy: LargePolicyProcess, report: ProgressFn) -> None:
+    """Wait for the larger policy trained beside the rest (if any) and add it to the models."""
+    if large_policy:
+        report(0.0, "waiting for the larger policy")
+        models.large, seconds = large_policy.result()
+        models.info["seconds"]["large_policy"] = round(seconds, 1)
+
+
+class LargePolicyProcess:
+    """The ~14x larger policy of the FLOPs-matched comparison, trained in a child process while the
+    parent trains the rest: it is independent of them and costs as much as all of them together, so on
+    two cores this nearly halves a seed's training time. A fresh interpreter (not fork) keeps it safe
+    inside a Celery worker; leaving the block early (an error, a cancelled run) kills the child.
+
+    Falsy when `large_n_embd` is 0 (no larger policy)."""
+
+    def __init__(self, params: dict[str, Any], seed: int):
+        self.params, self.seed = params, seed
+        self.process = None
+
+    def __bool__(self) -> bool:
+        return bool(self.params["large_n_embd"])
+
+    def __enter__(self) -> LargePolicyProcess:
+        import os
+        import subprocess
+        import sys
+        import tempfile
+
+        if self:
+            self.folder = Path(tempfile.mkdtemp(prefix="assay-large-policy-"))
+            (self.folder / "params.json").write_text(json.dumps(self.params))
+            self.log = open(self.folder / "log.txt", "w")  # noqa: SIM115 (closed in __exit__)
+            command = [
+                sys.executable,
+                "-m",
+                "ml.search.pipeline",
+                "large-policy",
+                str(self.folder),
+                str(self.seed),
+            ]
+            root = str(Path(__file__).resolve().parents[2])  # importable whatever the worker's directory
+            env = {
+                **os.environ,
+                "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+            }
+            self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        return self
+
+    def result(self) -> tuple[Any, float]:
+        """Wait for the child; the trained model and its training seconds."""
+        from ml.lm.loading import load_model
+
+        if self.process.wait() != 0:
+            tail = (self.folder / "log.txt").read_text()[-2000:]
+            raise RuntimeError(f"training the larger policy failed (exit {self.process.returncode}):\n{tail}")
+        model, _ = load_model(self.folder / "model")
+        return model, json.loads((self.folder / "seconds.json").read_text())
+
+    def __exit__(self, *exc) -> None:
+        import shutil
+
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def train_large_policy(folder: Path, seed: int) -> None:
+    """The child's side of LargePolicyProcess: train on the seed's policy problems, save to folder."""
+    import torch
+
+    from ml.search.policy import train_policy
+
+    torch.set_num_threads(1)  # the parent has the other core
+    params = json.loads((folder / "params.json").read_text())
+    domain, sets = problems(params, seed)
+    started = time.perf_counter()
+    large, tokenizer = train_policy(
+        domain, sets["policy"], slip_rate=params["slip_rate"], steps=params["policy_steps"], seed=seed,
+        n_layer=2, n_embd=params["large_n_embd"], n_head=4,
+    )  # fmt: skip
+    large.save_pretrained(folder / "model")
+    tokenizer.save_pretrained(folder / "model")
+    (folder / "seconds.json").write_text(json.dumps(time.perf_counter() - started))
+
+
+def label_solutions(params, policy, tokenizer, domain, labelling_problems, seed: int):
+    """The policy's samples on the labelling problems with Monte Carlo step labels, split into training
+    data and the held-out tenth of the problems (all their samples) that verifiers early-stop on."""
+    from ml.search.policy import sample_solutions
+    from ml.search.verifiers import Labelled, mc_step_labels, split_steps
+
+    prompts = [domain.prompt(p) for p in labelling_problems]
+    sampled = sample_solutions(policy, tokenizer, prompts, n=params["labelled_samples"], seed=seed)
+    items = [
+        (p, split_steps(text)) for p, per in zip(labelling_problems, sampled, strict=True) for text, _ in per
+    ]
+    items = [(p, steps) for p, steps in items if steps]
+    labels = mc_step_labels(policy, tokenizer, domain, items, rollouts=params["rollouts"], seed=seed)
+    n_held = max(1, len(labelling_problems) // 10)
+    held_out = {p.text for p in random.Random(seed).sample(list(labelling_problems), n_held)}
+    data, validation = [], []
+    for (p, steps), lab in zip(items, labels, strict=True):
+        (validation if p.text in held_out else data).append(Labelled(domain.prompt(p), steps, lab))
+    return data, validation
+
+
+def train_verifiers(params, policy, tokenizer, data, validation, seed: int):
+    """The PRM and the ORM, each a scalar head on a backbone that starts as a fresh model of the policy's
+    size or, with `verifier_init=policy`, as a copy of the policy (the paper fine-tunes its verifiers from
+    the base model, so they begin knowing the arithmetic). Returns them and the steps early stopping kept."""
+    import copy
+
+    from ml.distill.supervised import tiny_char_model
+    from ml.search.policy import ALPHABET
+    from ml.search.verifiers import StepScorer, train_scorer
+
+    verifiers, best_steps = {}, {}
+    for name, outcome_only in (("prm", False), ("orm", True)):
+        if params["verifier_init"] == "policy":
+            backbone = copy.deepcopy(policy)
+        else:
+            size = {
+                "n_layer": policy.config.n_layer,
+                "n_embd": policy.config.n_embd,
+                "n_head": policy.config.n_head,
+            }
+            backbone, _ = tiny_char_model(ALPHABET, block_size=160, **size)
+        verifiers[name] = StepScorer(backbone.to(policy.device))
+        log = train_scorer(
+            verifiers[name], tokenizer, data, outcome_only=outcome_only, steps=params["prm_steps"], seed=seed,
+            lr=params["verifier_lr"], validation=validation,
+        )  # fmt: skip
+        best_steps[name] = log.best_step
+    return verifiers, best_steps
 
 
 def train_revision_model(params, policy, tokenizer, domain, train_problems, seed: int):
@@ -287,6 +401,14 @@ def _pools(models: Models, domain, problem_set, n: int, seed: int):
 
 
 def run_seed(params: dict[str, Any], seed: int, report: ProgressFn) -> dict[str, Any]:
+    """One seed's sweep. When it trains its own models, the larger policy trains in a second process
+    through all of it (it is needed only by the FLOPs-matched comparison at the end)."""
+    own = params if not params["trained"] else {**params, "large_n_embd": 0}
+    with LargePolicyProcess(own, seed) as large_policy:
+        return _run_seed(params, seed, report, large_policy)
+
+
+def _run_seed(params, seed: int, report: ProgressFn, large_policy: LargePolicyProcess) -> dict[str, Any]:
     from ml.search.beam import beam_search, lm_step_sampler, prm_prefix_scorer
     from ml.search.budget import (
         compute_optimal,
@@ -352,6 +474,7 @@ def run_seed(params: dict[str, Any], seed: int, report: ProgressFn) -> dict[str,
     times["revisions"] = time.perf_counter() - started
     report(0.9, "revisions done")
 
+    with_large_policy(models, large_policy, scaled(report, 0.9, 0.95))
     started = time.perf_counter()
     matched = (
         flops_matched(models, domain, sets["test"], curves["test"], stats, seed) if models.large else None
@@ -451,11 +574,23 @@ def flops_matched(models: Models, domain, test_problems, test_curves, stats, see
     }
 
 
-def run_revisions(params, models: Models, domain, test_problems, seed: int) -> dict[str, Any]:
-    """Sequential, balanced and parallel revision chains at every budget, selected by majority or
-    hierarchically by the ORM."""
+def revision_shapes(budgets) -> dict[str, dict[int, tuple[int, int]]]:
+    """Per shape, the (chains, length) each budget spends: sequential is one chain, parallel is chains
+    of one attempt, and balanced is about sqrt(n) chains of about sqrt(n) attempts."""
     import math
 
+    return {
+        "sequential": {n: (1, n) for n in budgets},
+        "balanced": {n: (max(1, n // math.isqrt(n)), math.isqrt(n)) for n in budgets},
+        "parallel": {n: (n, 1) for n in budgets},
+    }
+
+
+def run_revisions(params, models: Models, domain, test_problems, seed: int) -> dict[str, Any]:
+    """Sequential, balanced and parallel revision chains at every budget, selected by majority or
+    hierarchically by the ORM. Each shape grows one grid of chains, as many and as long as its largest
+    budget needs, and a budget reads the first chains' first attempts: a chain's first n attempts are
+    exactly a chain of length n, and this halves the generations against a new grid per budget."""
     from ml.search.revisions import hierarchical_select, lm_attempts, sequential_revisions
     from ml.search.select import majority
     from ml.search.verifiers import score_steps, split_steps
@@ -464,35 +599,35 @@ def run_revisions(params, models: Models, domain, test_problems, seed: int) -> d
     test_prompts = [domain.prompt(p) for p in test_problems]
     per_problem: dict[str, dict[int, list[float]]] = {}
     flips = [0, 0]  # (correct attempts followed by another, of which the next is wrong)
-    for n in params["budgets"]:
-        shapes = {
-            "sequential": (1, n),
-            "balanced": (max(1, n // math.isqrt(n)), math.isqrt(n)),
-            "parallel": (n, 1),
-        }
-        for shape, (chains, length) in shapes.items():
-            attempts = sequential_revisions(generate, test_prompts, chains=chains, length=length, seed=seed)
-            rows = [
-                (prompt, split_steps(a))
-                for prompt, per in zip(test_prompts, attempts, strict=True)
-                for c in per
-                for a in c
-            ]
-            scores = iter(s[-1] if s else 0.0 for s in score_steps(models.orm, models.tokenizer, rows))
+    for shape, by_budget in revision_shapes(params["budgets"]).items():
+        chains = max(c for c, _ in by_budget.values())
+        length = max(n for _, n in by_budget.values())
+        attempts = sequential_revisions(generate, test_prompts, chains=chains, length=length, seed=seed)
+        rows = [
+            (prompt, split_steps(a))
+            for prompt, per in zip(test_prompts, attempts, strict=True)
+            for c in per
+            for a in c
+        ]
+        scores = iter(s[-1] if s else 0.0 for s in score_steps(models.orm, models.tokenizer, rows))
+        answers = [[[domain.answer(a) for a in chain] for chain in per] for per in attempts]
+        orm_scores = [[[next(scores) for _ in chain] for chain in per] for per in attempts]
+        for n, (c, k) in by_budget.items():
             by_majority, by_orm = [], []
-            for problem, per in zip(test_problems, attempts, strict=True):
-                answers = [[domain.answer(a) for a in chain] for chain in per]
-                chain_scores = [[next(scores) for _ in chain] for chain in per]
-                by_majority.append(float(majority([a for chain in answers for a in chain]) == problem.answer))
-                by_orm.append(float(hierarchical_select(answers, chain_scores) == problem.answer))
-                if shape == "sequential":
-                    for chain in answers:
-                        for before, after in zip(chain, chain[1:], strict=False):
-                            if before == problem.answer:
-                                flips[0] += 1
-                                flips[1] += after != problem.answer
+            for problem, per, per_scores in zip(test_problems, answers, orm_scores, strict=True):
+                used = [chain[:k] for chain in per[:c]]
+                used_scores = [chain[:k] for chain in per_scores[:c]]
+                by_majority.append(float(majority([a for chain in used for a in chain]) == problem.answer))
+                by_orm.append(float(hierarchical_select(used, used_scores) == problem.answer))
             per_problem.setdefault(f"{shape}_majority", {})[n] = by_majority
             per_problem.setdefault(f"{shape}_orm", {})[n] = by_orm
+        if shape == "sequential":
+            for problem, per in zip(test_problems, answers, strict=True):
+                for chain in per:
+                    for before, after in zip(chain, chain[1:], strict=False):
+                        if before == problem.answer:
+                            flips[0] += 1
+                            flips[1] += after != problem.answer
     return {
         "test_accuracy": {k: {n: float(np.mean(v)) for n, v in c.items()} for k, c in per_problem.items()},
         "per_problem": per_problem,
@@ -515,7 +650,10 @@ def train(params: dict[str, Any], workdir: Path, report: ProgressFn) -> Experime
     workdir = Path(workdir)
     infos = {}
     for i, seed in enumerate(seeds):
-        models = train_models(params, seed, scaled(report, i / len(seeds), (i + 1) / len(seeds)))
+        seed_report = scaled(report, i / len(seeds), (i + 1) / len(seeds))
+        with LargePolicyProcess(params, seed) as large_policy:  # on the other core, beside the rest
+            models = train_models(params, seed, scaled(seed_report, 0.0, 0.9))
+            with_large_policy(models, large_policy, scaled(seed_report, 0.9, 1.0))
         save_models(models, workdir / f"seed_{seed}")
         infos[seed] = models.info
     (workdir / "metrics.json").write_text(json.dumps({"params": params, "seeds": infos}, indent=2) + "\n")
@@ -555,3 +693,11 @@ def sweep(params: dict[str, Any], workdir: Path, report: ProgressFn) -> Experime
             *(ArtifactOut(p, "plot", p.name) for p in plots),
         ],
     )
+
+
+if __name__ == "__main__":  # python -m ml.search.pipeline large-policy FOLDER SEED (LargePolicyProcess)
+    import sys
+
+    if len(sys.argv) != 4 or sys.argv[1] != "large-policy":
+        sys.exit("usage: python -m ml.search.pipeline large-policy FOLDER SEED")
+    train_large_policy(Path(sys.argv[2]), int(sys.argv[3]))

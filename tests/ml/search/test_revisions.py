@@ -76,3 +76,15 @@ def test_a_language_model_generates_one_attempt_per_context():
     assert [len(c) for per in chains for c in per] == [2] * 4
     assert all(isinstance(a, str) for per in chains for c in per for a in c)
     assert generate(["1+2\n"], 7) == generate(["1+2\n"], 7)  # seeded
+
+
+def test_revision_shapes_spend_at_most_the_budget_and_grow_with_it():
+    from ml.search.pipeline import revision_shapes
+
+    budgets = [1, 2, 4, 8, 16, 32, 64]
+    shapes = revision_shapes(budgets)
+    assert shapes["sequential"][16] == (1, 16) and shapes["parallel"][16] == (16, 1)
+    assert shapes["balanced"][16] == (4, 4) and shapes["balanced"][32] == (6, 5)
+    for by_budget in shapes.values():
+        assert all(n / 2 < c * k <= n for n, (c, k) in by_budget.items())
+        assert all(by_budget[a][0] <= by_budget[b][0] for a, b in zip(budgets, budgets[1:], strict=False))

@@ -178,3 +178,24 @@ def test_steps_past_the_prm_window_score_zero_instead_of_crashing():
     assert all(0 < s < 1 for s in long_scores[:inside]) and all(s == 0.0 for s in long_scores[-4:])
     # the window changes nothing for rows that fit it
     assert long_scores[:3] == pytest.approx(short_scores)
+
+
+@pytest.mark.parametrize("init", ["policy", "scratch"])
+def test_verifiers_start_from_a_copy_of_the_policy_or_from_scratch(memorised, init):
+    from ml.search.pipeline import train_verifiers
+
+    policy, tokenizer, problems = memorised
+    before = {k: v.clone() for k, v in policy.state_dict().items()}
+    data = [Labelled(easy.prompt(p), [easy.solution(p)], [1.0]) for p in problems]
+    # a learning rate so small that one step leaves the starting weights where they were
+    params = {"verifier_init": init, "prm_steps": 1, "verifier_lr": 1e-9}
+    verifiers, best = train_verifiers(params, policy, tokenizer, data, data[:2], seed=0)
+    assert best == {"prm": 1, "orm": 1}
+    for scorer in verifiers.values():
+        assert scorer.backbone is not policy
+        weight = scorer.backbone.state_dict()["transformer.h.0.attn.c_attn.weight"]
+        same = weight.shape == before["transformer.h.0.attn.c_attn.weight"].shape and torch.allclose(
+            weight, before["transformer.h.0.attn.c_attn.weight"], atol=1e-6
+        )
+        assert same == (init == "policy")
+    assert all(torch.equal(v, before[k]) for k, v in policy.state_dict().items())  # the policy is untouched

@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 
@@ -83,6 +84,8 @@ def test_sweep_smoke_end_to_end(tmp_path):
         ({"budgets": "0,4"}, "budgets"),
         ({"seeds": "a"}, "seeds"),
         ({"max_value": 30}, "max_value"),
+        ({"n_embd": 30}, "n_embd"),
+        ({"large_n_embd": 30}, "large_n_embd"),
     ],
 )
 def test_sweep_bad_parameters(params, field, tmp_path):
@@ -125,3 +128,35 @@ def test_sweep_rejects_missing_or_mismatched_models(tmp_path):
             sweep.validate({"preset": "smoke", "trained": str(tmp_path)}), tmp_path / "b", lambda f, m: None
         )
     assert error.value.field == "trained" and "max_operands" in error.value.message
+
+
+def smoke_params(**overrides):
+    from ml.experiments import with_preset
+    from ml.search.pipeline import SMOKE
+
+    return {**with_preset(get("search.train").validate({"preset": "smoke"}), SMOKE), **overrides}
+
+
+def test_the_larger_policy_trains_in_a_child_process():
+    from ml.search.pipeline import SMOKE, LargePolicyProcess
+
+    with LargePolicyProcess(smoke_params(policy_steps=5), seed=0) as child:
+        assert child.process.pid != os.getpid()
+        model, seconds = child.result()
+        folder = child.folder
+    assert model.config.n_embd == SMOKE["large_n_embd"] and seconds > 0
+    assert not folder.exists()  # the child's files are cleaned up
+    assert not LargePolicyProcess(smoke_params(large_n_embd=0), seed=0)
+
+
+def test_a_failing_child_reports_its_error_and_an_abandoned_one_is_killed():
+    from ml.search.pipeline import LargePolicyProcess
+
+    # GPT-2 needs the hidden size to divide by its 4 heads
+    with pytest.raises(RuntimeError, match="(?s)larger policy failed.*divisible"):
+        with LargePolicyProcess(smoke_params(large_n_embd=30), seed=0) as child:
+            child.result()
+    with pytest.raises(KeyboardInterrupt):
+        with LargePolicyProcess(smoke_params(policy_steps=10_000), seed=0) as child:
+            raise KeyboardInterrupt  # a cancelled run leaves the block at once
+    assert child.process.returncode is not None and not child.folder.exists()
