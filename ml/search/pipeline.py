@@ -159,7 +159,8 @@ class LargePolicyProcess:
     """The ~14x larger policy of the FLOPs-matched comparison, trained in a child process while the
     parent trains the rest: it is independent of them and costs as much as all of them together, so on
     two cores this nearly halves a seed's training time. A fresh interpreter (not fork) keeps it safe
-    inside a Celery worker; leaving the block early (an error, a cancelled run) kills the child.
+    inside a Celery worker; leaving the block early (an error, a cancelled run) kills the child. The
+    parent uses one torch thread fewer until the child is done.
 
     Falsy when `large_n_embd` is 0 (no larger policy)."""
 
@@ -175,6 +176,8 @@ class LargePolicyProcess:
         import subprocess
         import sys
         import tempfile
+
+        import torch
 
         if self:
             self.folder = Path(tempfile.mkdtemp(prefix="assay-large-policy-"))
@@ -194,13 +197,23 @@ class LargePolicyProcess:
                 "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
             }
             self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+            # while the child trains, the parent leaves it a core (torch would use them all)
+            self.threads = torch.get_num_threads()
+            torch.set_num_threads(max(1, self.threads - 1))
         return self
+
+    def _give_back_threads(self) -> None:
+        import torch
+
+        torch.set_num_threads(self.threads)
 
     def result(self) -> tuple[Any, float]:
         """Wait for the child; the trained model and its training seconds."""
         from ml.lm.loading import load_model
 
-        if self.process.wait() != 0:
+        self.process.wait()
+        self._give_back_threads()
+        if self.process.returncode != 0:
             tail = (self.folder / "log.txt").read_text()[-2000:]
             raise RuntimeError(f"training the larger policy failed (exit {self.process.returncode}):\n{tail}")
         model, _ = load_model(self.folder / "model")
@@ -214,6 +227,7 @@ class LargePolicyProcess:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        self._give_back_threads()
         self.log.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 

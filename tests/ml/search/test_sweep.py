@@ -2,6 +2,7 @@ import json
 import os
 
 import pytest
+import torch
 
 from ml.experiments import ParamError, get
 from ml.search.pipeline import STRATEGIES
@@ -140,9 +141,12 @@ def smoke_params(**overrides):
 def test_the_larger_policy_trains_in_a_child_process():
     from ml.search.pipeline import SMOKE, LargePolicyProcess
 
+    torch.set_num_threads(2)
     with LargePolicyProcess(smoke_params(policy_steps=5), seed=0) as child:
         assert child.process.pid != os.getpid()
+        assert torch.get_num_threads() == 1  # the child has the other core
         model, seconds = child.result()
+        assert torch.get_num_threads() == 2
         folder = child.folder
     assert model.config.n_embd == SMOKE["large_n_embd"] and seconds > 0
     assert not folder.exists()  # the child's files are cleaned up
@@ -160,3 +164,4 @@ def test_a_failing_child_reports_its_error_and_an_abandoned_one_is_killed():
         with LargePolicyProcess(smoke_params(policy_steps=10_000), seed=0) as child:
             raise KeyboardInterrupt  # a cancelled run leaves the block at once
     assert child.process.returncode is not None and not child.folder.exists()
+    assert torch.get_num_threads() == child.threads
