@@ -8,7 +8,8 @@ and an ORM from each --inits start on the same labels. On --test test problems i
 --pool solutions and prints, per verifier, best-of-N and weighted best-of-N accuracy at N = 1, 4, 16
 and the pool (random subsamples, as the sweep measures them) beside majority voting, the verifier's
 AUROC of right against wrong solutions, how often its favourite of each pool is right and well formed
-(one line per step, then the answer), and its training seconds. The last line is JSON.
+(one line per step, then the answer), and its training seconds; --show K prints each verifier's favourite
+of the first K pools. The last line is JSON.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +67,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--cache", type=Path, default=Path("var/bench/search"))
+    parser.add_argument(
+        "--show", type=int, default=0, help="print each verifier's favourite of this many pools"
+    )
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="a search.train param"
     )
@@ -144,6 +149,11 @@ def main() -> None:
                 row[how] = {n: round(float(curve[n].mean()), 3) for n in budgets}
             report["verifiers"][f"{name}_{init}"] = row
             print(f"{name} from {init}: {row}", flush=True)
+            for i in range(min(args.show, args.test)):
+                problem, j = sets["test"][i], top[i]
+                common = Counter(answers[i]).most_common(3)
+                print(f"  {problem.text} = {problem.answer} | pool's answers {common} | favourite "
+                      f"{scores[i * args.pool + j]:.2f}: {samples[i][j][0]!r}")  # fmt: skip
     print(json.dumps(report))
 
 

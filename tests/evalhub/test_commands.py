@@ -125,3 +125,34 @@ def test_register_models_bad_manifest_exit_1(tmp_path, content):
     assert exc.value.returncode == 1
     if content is None:
         assert "fetch_models" in str(exc.value)
+
+
+def test_run_experiment_killed_with_sigterm_is_marked_cancelled(capsys):
+    import os
+    import signal
+    import threading
+
+    received = []
+
+    def recorder(signum, frame):  # stands in for the default handler, which would kill pytest
+        received.append(signum)
+
+    guard = signal.signal(signal.SIGTERM, recorder)
+    try:
+        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM)).start()
+        with pytest.raises(KeyboardInterrupt):
+            call_command(
+                "run_experiment",
+                "testing.count",
+                "--set",
+                "steps=200",
+                "--set",
+                "sleep_s=0.05",
+                "--no-progress",
+            )
+        run = Run.objects.get()
+        assert run.status == Run.Status.CANCELLED and "Interrupted" in run.message
+        assert received == []  # the command's own handler got the signal
+        assert signal.getsignal(signal.SIGTERM) is recorder  # and put the previous one back
+    finally:
+        signal.signal(signal.SIGTERM, guard)

@@ -1,8 +1,10 @@
 """Run an experiment in the foreground, through the same lifecycle as a worker, with a progress bar."""
 
 import json
+import signal
 import socket
 import sys
+import threading
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -44,6 +46,18 @@ def cli_owner(username: str | None):
     return owner
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def stop_on_sigterm():
+    """Make `kill` stop the run as Ctrl-C does, so it is marked cancelled and the experiment's clean-up
+    runs. Returns the handler it replaced (None off the main thread, where handlers cannot be set)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _interrupt)
+
+
 class Command(BaseCommand):
     help = "Run an experiment in the foreground (not via the broker), recording it as a Run."
 
@@ -77,6 +91,7 @@ class Command(BaseCommand):
             if message:
                 bar.set_postfix_str(message[:60], refresh=False)
 
+        previous = stop_on_sigterm()
         try:
             status = execute_run(run.pk, f"cli@{socket.gethostname()}", echo=echo)
         except KeyboardInterrupt:
@@ -86,6 +101,8 @@ class Command(BaseCommand):
             finish(run.pk, Run.Status.CANCELLED, message="Interrupted on the command line.")
             raise
         finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
             bar.close()
         run.refresh_from_db()
         if status != Run.Status.SUCCEEDED:
