@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 from ml import experiments  # noqa: E402
 from ml.search import pipeline  # noqa: E402
 from ml.search.budget import Pool, pool_accuracy  # noqa: E402
-from ml.search.policy import sample_solutions, train_policy  # noqa: E402
+from ml.search.policy import sample_solutions  # noqa: E402
 from ml.search.verifiers import score_steps, split_steps  # noqa: E402
 
 
@@ -50,10 +50,7 @@ def cached_policy(params: dict, domain, train_set, seed: int, cache: Path):
     folder = cache / f"policy_seed{seed}_embd{params['n_embd']}_steps{params['policy_steps']}"
     if (folder / "config.json").is_file():
         return load_model(folder)
-    policy, tokenizer = train_policy(
-        domain, train_set, slip_rate=params["slip_rate"], steps=params["policy_steps"], seed=seed,
-        n_layer=2, n_embd=params["n_embd"], n_head=4,
-    )  # fmt: skip
+    policy, tokenizer = pipeline.policy_of_width(params, domain, train_set, seed, params["n_embd"])
     policy.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return policy, tokenizer

@@ -111,19 +111,26 @@ class Models:
     info: dict[str, Any]  # training times and data sizes
 
 
+def policy_of_width(params, domain, policy_problems, seed: int, n_embd: int, report=None):
+    """A policy of the sweep's shape (2 layers, 4 heads) and the given width, trained on the seed's
+    policy problems: the small policy and the ~14x larger one differ only in width."""
+    from ml.search.policy import train_policy
+
+    return train_policy(
+        domain, policy_problems, slip_rate=params["slip_rate"], steps=params["policy_steps"], seed=seed,
+        n_layer=2, n_embd=n_embd, n_head=4, report=report,
+    )  # fmt: skip
+
+
 def train_models(params: dict[str, Any], seed: int, report: ProgressFn) -> Models:
     """The policy, then PRM and ORM on its labelled samples, and the revision model. The larger policy
     comes from a LargePolicyProcess started beside this (see `with_large_policy`)."""
-    from ml.search.policy import train_policy
-
     domain, sets = problems(params, seed)
-    size = {"n_layer": 2, "n_embd": params["n_embd"], "n_head": 4}
     times: dict[str, float] = {}
     started = time.perf_counter()
-    policy, tokenizer = train_policy(
-        domain, sets["policy"], slip_rate=params["slip_rate"], steps=params["policy_steps"], seed=seed,
-        report=scaled(report, 0.0, 0.5), **size,
-    )  # fmt: skip
+    policy, tokenizer = policy_of_width(
+        params, domain, sets["policy"], seed, params["n_embd"], scaled(report, 0.0, 0.5)
+    )
     times["policy"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -236,16 +243,11 @@ def train_large_policy(folder: Path, seed: int) -> None:
     """The child's side of LargePolicyProcess: train on the seed's policy problems, save to folder."""
     import torch
 
-    from ml.search.policy import train_policy
-
     torch.set_num_threads(1)  # the parent has the other core
     params = json.loads((folder / "params.json").read_text())
     domain, sets = problems(params, seed)
     started = time.perf_counter()
-    large, tokenizer = train_policy(
-        domain, sets["policy"], slip_rate=params["slip_rate"], steps=params["policy_steps"], seed=seed,
-        n_layer=2, n_embd=params["large_n_embd"], n_head=4,
-    )  # fmt: skip
+    large, tokenizer = policy_of_width(params, domain, sets["policy"], seed, params["large_n_embd"])
     large.save_pretrained(folder / "model")
     tokenizer.save_pretrained(folder / "model")
     (folder / "seconds.json").write_text(json.dumps(time.perf_counter() - started))
