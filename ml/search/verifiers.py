@@ -52,10 +52,18 @@ def encode(
     tokenizer: PreTrainedTokenizerBase, prompt: str, steps: Sequence[str]
 ) -> tuple[list[int], list[int]]:
     """Token ids of prompt + steps, and the index of each step's last token (where it is scored)."""
-    ids = [tokenizer.bos_token_id, *tokenizer(prompt, add_special_tokens=False)["input_ids"]]
+    texts = [prompt, *steps]
+    known = dict(zip(texts, tokenizer(texts, add_special_tokens=False)["input_ids"], strict=True))
+    return _encode_known(tokenizer.bos_token_id, known, prompt, steps)
+
+
+def _encode_known(
+    bos: int, known: dict[str, list[int]], prompt: str, steps: Sequence[str]
+) -> tuple[list[int], list[int]]:
+    ids = [bos, *known[prompt]]
     ends = []
     for step in steps:
-        ids += tokenizer(step, add_special_tokens=False)["input_ids"]
+        ids += known[step]
         ends.append(len(ids) - 1)
     return ids, ends
 
@@ -63,7 +71,11 @@ def encode(
 def _batch(
     tokenizer: PreTrainedTokenizerBase, rows: Sequence[tuple[str, Sequence[str]]], device: torch.device
 ) -> tuple[torch.Tensor, torch.Tensor, list[list[int]]]:
-    encoded = [encode(tokenizer, prompt, steps) for prompt, steps in rows]
+    # rows share most of their text (one prompt, sibling candidates' steps): tokenise each distinct
+    # string once, in one call, rather than once per row and step
+    texts = list(dict.fromkeys(t for prompt, steps in rows for t in (prompt, *steps)))
+    known = dict(zip(texts, tokenizer(texts, add_special_tokens=False)["input_ids"], strict=True))
+    encoded = [_encode_known(tokenizer.bos_token_id, known, prompt, steps) for prompt, steps in rows]
     width = max(len(ids) for ids, _ in encoded)
     pad = tokenizer.pad_token_id
     input_ids = torch.tensor([ids + [pad] * (width - len(ids)) for ids, _ in encoded], device=device)

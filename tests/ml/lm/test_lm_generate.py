@@ -171,3 +171,26 @@ def test_row_seed_noise_samples_the_softmax_after_filtering():
     # a pure function of (seed, position, token): the same for a row wherever it sits
     assert torch.equal(_row_gumbel(torch.tensor([7, 3]), 5, 4)[1], _row_gumbel(torch.tensor([3]), 5, 4)[0])
     assert not torch.equal(_row_gumbel(torch.tensor([3]), 5, 4), _row_gumbel(torch.tensor([3]), 6, 4))
+
+
+@pytest.mark.parametrize("kind", ["gpt2", "llama"])
+def test_a_prompt_shared_by_many_rows_is_read_once_with_the_same_samples(kind, char_tok, monkeypatch):
+    import ml.lm.generate as generation
+
+    model = spiky_model(kind, char_tok)
+    prompts = [PROMPTS[0], PROMPTS[2], PROMPTS[0]]  # a repeated prompt, as a beam's siblings are
+    args = dict(max_new_tokens=12, temperature=1.0, num_return_sequences=3, row_seeds=range(9))
+    first_batches = []
+
+    def count_first_forward(module, args_, kwargs):
+        if kwargs.get("cache") is None:
+            first_batches.append(kwargs["input_ids"].shape[0])
+
+    hook = model.register_forward_pre_hook(count_first_forward, with_kwargs=True)
+    shared = sample(model, char_tok, prompts, **args)
+    monkeypatch.setattr(generation, "SHARED_PREFILL", False)
+    separate = sample(model, char_tok, prompts, **args)
+    hook.remove()
+    assert first_batches == [2, 9]  # two distinct prompts, against all nine rows
+    assert shared == separate
+    assert len({t for per in shared for t in per}) > 3  # the rows really are sampled apart
