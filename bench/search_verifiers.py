@@ -3,8 +3,9 @@
     python bench/search_verifiers.py [--inits policy,scratch] [--test 200] [--pool 64] [--seed 0]
 
 Trains the policy exactly as search.train does (catalog defaults; cached under --cache so reruns skip
-it), labels its samples on the labelling problems with Monte Carlo rollouts once, then trains a PRM
-and an ORM from each --inits start on the same labels. On --test test problems it samples a pool of
+it), labels its samples on the labelling problems once, by Monte Carlo rollouts and exactly by the step
+checker, then trains from each --inits start a PRM and an ORM on the Monte Carlo labels and a PRM on
+the exact ones (unless --set oracle_prm=false). On --test test problems it samples a pool of
 --pool solutions and prints, per verifier, best-of-N and weighted best-of-N accuracy at N = 1, 4, 16
 and the pool (random subsamples, as the sweep measures them) beside majority voting, the verifier's
 AUROC of right against wrong solutions, how often its favourite of each pool is right and well formed
@@ -80,7 +81,8 @@ def main() -> None:
     policy, tokenizer = cached_policy(params, domain, sets["policy"], args.seed, args.cache)
     print(f"policy ready in {time.perf_counter() - started:.0f} s", flush=True)
     started = time.perf_counter()
-    data, validation = pipeline.label_solutions(params, policy, tokenizer, domain, sets["prm"], args.seed)
+    labelled = pipeline.label_solutions(params, policy, tokenizer, domain, sets["prm"], args.seed)
+    data = labelled["mc"][0]
     label_seconds = time.perf_counter() - started
     print(f"{len(data)} labelled solutions in {label_seconds:.0f} s", flush=True)
 
@@ -117,7 +119,7 @@ def main() -> None:
     for init in args.inits.split(","):
         started = time.perf_counter()
         verifiers, best = pipeline.train_verifiers(
-            {**params, "verifier_init": init}, policy, tokenizer, data, validation, args.seed
+            {**params, "verifier_init": init}, policy, tokenizer, labelled, args.seed
         )
         seconds = time.perf_counter() - started
         for name, scorer in verifiers.items():

@@ -563,6 +563,13 @@ def _search_params(sweep: bool) -> tuple[Param, ...]:
             choices=("scratch", "policy"),
         ),
         Param("verifier_lr", float, 1e-3, "PRM and ORM learning rate.", min=1e-6, max=1.0),
+        Param(
+            "oracle_prm",
+            bool,
+            True,
+            "Also train a PRM on exact step labels from the step checker (free here, where every step can be "
+            "checked): an upper bound on what better labels than Monte Carlo ones buy.",
+        ),
         Param("rollouts", int, 4, "Monte Carlo rollouts per step prefix.", min=1, max=64),
         Param("n_embd", int, 64, "Hidden size of policy and verifiers.", min=8, max=2048),
         Param(

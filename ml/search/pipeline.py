@@ -57,7 +57,7 @@ SMOKE = {
     "large_n_embd": 128,
     "difficulty_samples": 2,
 }
-MODEL_NAMES = ("policy", "prm", "orm", "revision", "large")
+MODEL_NAMES = ("policy", "prm", "orm", "prm_oracle", "revision", "large")
 # the strategies compute-optimal selection chooses among per bin (the paper's search settings)
 STRATEGIES = ("majority", "best_of_n_prm", "weighted_best_of_n_prm", "beam_k0", "beam_k1")
 BASELINE = "weighted_best_of_n_prm"
@@ -106,6 +106,7 @@ class Models:
     tokenizer: Any
     prm: Any
     orm: Any
+    prm_oracle: Any | None  # the PRM trained on exact step labels (None without oracle_prm)
     revision: Any
     large: Any | None  # the ~14x larger policy of the FLOPs-matched comparison
     info: dict[str, Any]  # training times and data sizes
@@ -134,8 +135,8 @@ def train_models(params: dict[str, Any], seed: int, report: ProgressFn) -> Model
     times["policy"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    data, validation = label_solutions(params, policy, tokenizer, domain, sets["prm"], seed)
-    verifiers, best_steps = train_verifiers(params, policy, tokenizer, data, validation, seed)
+    labelled = label_solutions(params, policy, tokenizer, domain, sets["prm"], seed)
+    verifiers, best_steps = train_verifiers(params, policy, tokenizer, labelled, seed)
     times["verifiers"] = time.perf_counter() - started
     report(0.8, "verifiers trained")
 
@@ -145,13 +146,16 @@ def train_models(params: dict[str, Any], seed: int, report: ProgressFn) -> Model
     report(1.0, "revision model trained")
     info = {
         "seconds": {k: round(v, 1) for k, v in times.items()},
-        "prm_training_solutions": len(data),
-        "verifier_validation_solutions": len(validation),
+        "prm_training_solutions": len(labelled["mc"][0]),
+        "verifier_validation_solutions": len(labelled["mc"][1]),
         "verifier_best_steps": best_steps,  # early stopping's pick, of prm_steps
         "revision_training_pairs": pairs,
         "domain": domain_params(params),
     }
-    return Models(policy, tokenizer, verifiers["prm"], verifiers["orm"], revision, None, info)
+    return Models(
+        policy=policy, tokenizer=tokenizer, revision=revision, large=None, info=info,
+        prm=verifiers["prm"], orm=verifiers["orm"], prm_oracle=verifiers.get("prm_oracle"),
+    )  # fmt: skip
 
 
 def with_large_policy(models: Models, large_policy: LargePolicyProcess, report: ProgressFn) -> None:
@@ -254,10 +258,11 @@ def train_large_policy(folder: Path, seed: int) -> None:
 
 
 def label_solutions(params, policy, tokenizer, domain, labelling_problems, seed: int):
-    """The policy's samples on the labelling problems with Monte Carlo step labels, split into training
+    """The policy's samples on the labelling problems, each labelled twice: by Monte Carlo rollouts
+    ("mc") and exactly by the domain's step checker ("oracle"). Each labelling is split into training
     data and the held-out tenth of the problems (all their samples) that verifiers early-stop on."""
     from ml.search.policy import sample_solutions
-    from ml.search.verifiers import Labelled, mc_step_labels, split_steps
+    from ml.search.verifiers import Labelled, mc_step_labels, oracle_step_labels, split_steps
 
     prompts = [domain.prompt(p) for p in labelling_problems]
     sampled = sample_solutions(policy, tokenizer, prompts, n=params["labelled_samples"], seed=seed)
@@ -265,19 +270,32 @@ def label_solutions(params, policy, tokenizer, domain, labelling_problems, seed:
         (p, split_steps(text)) for p, per in zip(labelling_problems, sampled, strict=True) for text, _ in per
     ]
     items = [(p, steps) for p, steps in items if steps]
-    labels = mc_step_labels(policy, tokenizer, domain, items, rollouts=params["rollouts"], seed=seed)
+    by_kind = {
+        "mc": mc_step_labels(policy, tokenizer, domain, items, rollouts=params["rollouts"], seed=seed),
+        "oracle": [oracle_step_labels(domain, p, steps) for p, steps in items],
+    }
     n_held = max(1, len(labelling_problems) // 10)
     held_out = {p.text for p in random.Random(seed).sample(list(labelling_problems), n_held)}
-    data, validation = [], []
-    for (p, steps), lab in zip(items, labels, strict=True):
-        (validation if p.text in held_out else data).append(Labelled(domain.prompt(p), steps, lab))
-    return data, validation
+    labelled = {}
+    for kind, labels in by_kind.items():
+        data, validation = [], []
+        for (p, steps), lab in zip(items, labels, strict=True):
+            (validation if p.text in held_out else data).append(Labelled(domain.prompt(p), steps, lab))
+        labelled[kind] = (data, validation)
+    return labelled
 
 
-def train_verifiers(params, policy, tokenizer, data, validation, seed: int):
-    """The PRM and the ORM, each a scalar head on a backbone that starts as a fresh model of the policy's
-    size or, with `verifier_init=policy`, as a copy of the policy (the paper fine-tunes its verifiers from
-    the base model, so they begin knowing the arithmetic). Returns them and the steps early stopping kept."""
+# verifier name -> (the labelling it learns, outcome only); the ORM reads the Monte Carlo labelling's
+# last label, the final answer's correctness
+VERIFIERS = {"prm": ("mc", False), "orm": ("mc", True), "prm_oracle": ("oracle", False)}
+
+
+def train_verifiers(params, policy, tokenizer, labelled, seed: int):
+    """The PRM and the ORM on Monte Carlo labels and, with `oracle_prm`, a PRM on exact step labels (an
+    upper bound on what better labels buy). Each is a scalar head on a backbone that starts as a fresh
+    model of the policy's size or, with `verifier_init=policy`, as a copy of the policy (the paper
+    fine-tunes its verifiers from the base model, so they begin knowing the arithmetic). Returns them
+    and the steps early stopping kept."""
     import copy
 
     from ml.distill.supervised import tiny_char_model
@@ -285,7 +303,9 @@ def train_verifiers(params, policy, tokenizer, data, validation, seed: int):
     from ml.search.verifiers import StepScorer, train_scorer
 
     verifiers, best_steps = {}, {}
-    for name, outcome_only in (("prm", False), ("orm", True)):
+    for name, (kind, outcome_only) in VERIFIERS.items():
+        if name == "prm_oracle" and not params["oracle_prm"]:
+            continue
         if params["verifier_init"] == "policy":
             backbone = copy.deepcopy(policy)
         else:
@@ -296,6 +316,7 @@ def train_verifiers(params, policy, tokenizer, data, validation, seed: int):
             }
             backbone, _ = tiny_char_model(ALPHABET, block_size=160, **size)
         verifiers[name] = StepScorer(backbone.to(policy.device))
+        data, validation = labelled[kind]
         log = train_scorer(
             verifiers[name], tokenizer, data, outcome_only=outcome_only, steps=params["prm_steps"], seed=seed,
             lr=params["verifier_lr"], validation=validation,
@@ -336,10 +357,10 @@ def save_models(models: Models, folder: Path) -> None:
         model = getattr(models, name)
         if model is None:
             continue
-        backbone = model.backbone if name in ("prm", "orm") else model
+        backbone = model.backbone if name in VERIFIERS else model
         backbone.save_pretrained(folder / name)
         models.tokenizer.save_pretrained(folder / name)
-        if name in ("prm", "orm"):
+        if name in VERIFIERS:
             torch.save(model.head.state_dict(), folder / name / "value_head.pt")
     (folder / "train.json").write_text(json.dumps(models.info, indent=2) + "\n")
 
@@ -356,7 +377,7 @@ def load_models(folder: Path) -> Models:
             loaded[name] = None
             continue
         model, tokenizer = load_model(folder / name)
-        if name in ("prm", "orm"):
+        if name in VERIFIERS:
             model = StepScorer(model)
             model.head.load_state_dict(
                 torch.load(folder / name / "value_head.pt", map_location=model.backbone.device)
@@ -384,7 +405,7 @@ def trained_models(params: dict[str, Any], seed: int, report: ProgressFn) -> Mod
 
 
 def _pools(models: Models, domain, problem_set, n: int, seed: int):
-    """n sampled solutions per problem, scored by both verifiers; one Pool per selection score."""
+    """n sampled solutions per problem, scored by every verifier; one Pool per selection score."""
     from ml.search.budget import Pool
     from ml.search.policy import sample_solutions
     from ml.search.select import aggregate
@@ -400,12 +421,15 @@ def _pools(models: Models, domain, problem_set, n: int, seed: int):
         for text, _ in per
     ]
     step_scores = {
-        "prm": score_steps(models.prm, tokenizer, rows),
-        "orm": score_steps(models.orm, tokenizer, rows),
+        name: score_steps(getattr(models, name), tokenizer, rows)
+        for name in VERIFIERS
+        if getattr(models, name) is not None
     }
     scorings = {
-        "prm": ("prm", "last"), "prm_min": ("prm", "min"), "prm_prod": ("prm", "prod"), "orm": ("orm", "last")
+        "prm": ("prm", "last"), "prm_min": ("prm", "min"), "prm_prod": ("prm", "prod"), "orm": ("orm", "last"),
+        "prm_oracle": ("prm_oracle", "last"), "prm_oracle_min": ("prm_oracle", "min"),
     }  # fmt: skip
+    scorings = {name: used for name, used in scorings.items() if used[0] in step_scores}
     pools: dict[str, list] = {name: [] for name in scorings}
     tokens = [k for per in samples for _, k in per]
     for i, (problem, per) in enumerate(zip(problem_set, samples, strict=True)):

@@ -18,6 +18,7 @@ import numpy as np
 from ml.stats.bootstrap import bootstrap_ci
 
 BASELINE = "weighted_best_of_n_prm"
+ORACLE = "weighted_best_of_n_prm_oracle"  # the PRM trained on exact step labels: an upper bound
 BOOTSTRAP = 1000
 
 
@@ -204,6 +205,8 @@ def write_plots(runs: list[dict[str, Any]], summary: dict[str, Any], folder: Pat
     fig, [ax] = _figure()
     for method in ("majority", "best_of_n_prm", BASELINE, "weighted_best_of_n_orm", "beam_k0", "beam_k1"):
         _curve(ax, budgets, accuracy[method], method.replace("_", " "))
+    if ORACLE in accuracy:  # sweeps from before the oracle-label PRM lack it
+        _curve(ax, budgets, accuracy[ORACLE], "weighted best-of-N, PRM on exact labels", linestyle="--")
     _budget_axes(ax, budgets)
     ax.set_title(f"{len(runs)} seed(s), {summary['test_problems']} test problems, 95% bootstrap CI")
     fig.tight_layout()
@@ -226,6 +229,9 @@ def write_plots(runs: list[dict[str, Any]], summary: dict[str, Any], folder: Pat
     for suffix, label in (("", "last"), ("_min", "min"), ("_prod", "product")):
         _curve(axes[1], budgets, accuracy[BASELINE + suffix], f"weighted best-of-N, PRM {label}")
     _curve(axes[1], budgets, accuracy["weighted_best_of_n_orm"], "weighted best-of-N, ORM", linestyle="--")
+    for suffix, label in (("", "last"), ("_min", "min")):
+        if ORACLE + suffix in accuracy:
+            _curve(axes[1], budgets, accuracy[ORACLE + suffix], f"exact-label PRM {label}", linestyle=":")
     axes[1].set_title("step aggregation")
     for ax in axes:
         _budget_axes(ax, budgets)

@@ -188,9 +188,10 @@ def test_verifiers_start_from_a_copy_of_the_policy_or_from_scratch(memorised, in
     before = {k: v.clone() for k, v in policy.state_dict().items()}
     data = [Labelled(easy.prompt(p), [easy.solution(p)], [1.0]) for p in problems]
     # a learning rate so small that one step leaves the starting weights where they were
-    params = {"verifier_init": init, "prm_steps": 1, "verifier_lr": 1e-9}
-    verifiers, best = train_verifiers(params, policy, tokenizer, data, data[:2], seed=0)
-    assert best == {"prm": 1, "orm": 1}
+    params = {"verifier_init": init, "prm_steps": 1, "verifier_lr": 1e-9, "oracle_prm": True}
+    labelled = {"mc": (data, data[:2]), "oracle": (data, data[:2])}
+    verifiers, best = train_verifiers(params, policy, tokenizer, labelled, seed=0)
+    assert best == {"prm": 1, "orm": 1, "prm_oracle": 1}
     for scorer in verifiers.values():
         assert scorer.backbone is not policy
         weight = scorer.backbone.state_dict()["transformer.h.0.attn.c_attn.weight"]
@@ -199,3 +200,22 @@ def test_verifiers_start_from_a_copy_of_the_policy_or_from_scratch(memorised, in
         )
         assert same == (init == "policy")
     assert all(torch.equal(v, before[k]) for k, v in policy.state_dict().items())  # the policy is untouched
+
+
+def test_labelled_solutions_carry_monte_carlo_and_exact_labels(memorised):
+    from ml.search.pipeline import label_solutions, train_verifiers
+
+    policy, tokenizer, problems = memorised
+    params = {"labelled_samples": 3, "rollouts": 2}
+    labelled = label_solutions(params, policy, tokenizer, easy, problems, seed=0)
+    (mc, mc_held), (exact, exact_held) = labelled["mc"], labelled["oracle"]
+    assert len(mc) + len(mc_held) == 3 * len(problems)
+    assert [(d.prompt, d.steps) for d in mc + mc_held] == [(d.prompt, d.steps) for d in exact + exact_held]
+    by_prompt = {easy.prompt(p): p for p in problems}
+    for item in exact + exact_held:
+        assert item.labels == oracle_step_labels(easy, by_prompt[item.prompt], item.steps)
+    assert all(0 <= x <= 1 and x * 2 == int(x * 2) for item in mc for x in item.labels)  # shares of 2
+    # without oracle_prm only the Monte Carlo verifiers are trained
+    params = {"verifier_init": "scratch", "prm_steps": 1, "verifier_lr": 1e-3, "oracle_prm": False}
+    verifiers, _ = train_verifiers(params, policy, tokenizer, labelled, seed=0)
+    assert set(verifiers) == {"prm", "orm"}

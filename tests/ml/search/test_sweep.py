@@ -18,7 +18,7 @@ def test_sweep_smoke_end_to_end(tmp_path):
     methods = {"majority"} | {
         f"{how}_{scoring}"
         for how in ("best_of_n", "weighted_best_of_n")
-        for scoring in ("prm", "prm_min", "prm_prod", "orm")
+        for scoring in ("prm", "prm_min", "prm_prod", "orm", "prm_oracle", "prm_oracle_min")
     }
     assert set(accuracy) == methods | {"beam_k0", "beam_k1"}
     assert all(
@@ -101,7 +101,7 @@ def test_sweep_reuses_the_models_search_train_saved(tmp_path):
     trained = tmp_path / "trained"
     result = train.load_entry()(train.validate({"preset": "smoke"}), trained, lambda f, m: None)
     assert result.metrics["seeds"][0]["revision_training_pairs"] >= 40
-    for name in ("policy", "prm", "orm", "revision", "large"):
+    for name in ("policy", "prm", "orm", "prm_oracle", "revision", "large"):
         assert (trained / "seed_0" / name / "config.json").is_file()
     sweep = get("search.sweep")
     params = sweep.validate({"preset": "smoke", "trained": str(trained)})
