@@ -17,6 +17,10 @@ One seed runs the whole chain on disjoint problems (`search.train` does steps 1,
    and parallel chains at every budget;
 7. a FLOPs-matched comparison with a policy about 14 times larger trained on the same data.
 
+Two stages run in child processes, so that a seed keeps both cores of a small machine busy: the larger
+policy trains beside everything else (LargePolicyProcess), and the revision chains run beside the pools
+and beam search (RevisionsProcess).
+
 `ml.search.report` pools the seeds into summary.json (bootstrap CIs) and the plots.
 """
 
@@ -166,23 +170,26 @@ def with_large_policy(models: Models, large_policy: LargePolicyProcess, report: 
         models.info["seconds"]["large_policy"] = round(seconds, 1)
 
 
-class LargePolicyProcess:
-    """The ~14x larger policy of the FLOPs-matched comparison, trained in a child process while the
-    parent trains the rest: it is independent of them and costs as much as all of them together, so on
-    two cores this nearly halves a seed's training time. A fresh interpreter (not fork) keeps it safe
-    inside a Celery worker; leaving the block early (an error, a cancelled run) kills the child. The
-    parent uses one torch thread fewer until the child is done.
+class ChildStage:
+    """One stage of a seed, run in a child process beside the parent's own work: on two cores this
+    takes the stage off the parent's critical path. The child (`python -m ml.search.pipeline STAGE
+    FOLDER SEED`) reads params.json and whatever `prepare(folder)` wrote there, and leaves its result in
+    FOLDER. A fresh interpreter (not fork) keeps it safe inside a Celery worker; leaving the block early
+    (an error, a cancelled run) kills the child. The parent uses one torch thread fewer until `wait()`.
 
-    Falsy when `large_n_embd` is 0 (no larger policy)."""
+    Falsy when not `enabled` (nothing is started)."""
 
-    def __init__(self, params: dict[str, Any], seed: int):
-        self.params, self.seed = params, seed
+    stage = ""
+    what = ""  # for error messages
+
+    def __init__(self, params: dict[str, Any], seed: int, enabled: bool = True, prepare=None):
+        self.params, self.seed, self.enabled, self.prepare = params, seed, enabled, prepare
         self.process = None
 
     def __bool__(self) -> bool:
-        return bool(self.params["large_n_embd"])
+        return self.enabled
 
-    def __enter__(self) -> LargePolicyProcess:
+    def __enter__(self):
         import os
         import subprocess
         import sys
@@ -191,24 +198,21 @@ class LargePolicyProcess:
         import torch
 
         if self:
-            self.folder = Path(tempfile.mkdtemp(prefix="assay-large-policy-"))
+            self.folder = Path(tempfile.mkdtemp(prefix=f"assay-{self.stage}-"))
             (self.folder / "params.json").write_text(json.dumps(self.params))
+            if self.prepare is not None:
+                self.prepare(self.folder)
             self.log = open(self.folder / "log.txt", "w")  # noqa: SIM115 (closed in __exit__)
             command = [
-                sys.executable,
-                "-m",
-                "ml.search.pipeline",
-                "large-policy",
-                str(self.folder),
-                str(self.seed),
-            ]
+                sys.executable, "-m", "ml.search.pipeline", self.stage, str(self.folder), str(self.seed)
+            ]  # fmt: skip
             root = str(Path(__file__).resolve().parents[2])  # importable whatever the worker's directory
             env = {
                 **os.environ,
                 "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
             }
             self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env=env)
-            # while the child trains, the parent leaves it a core (torch would use them all)
+            # while the child runs, the parent leaves it a core (torch would use them all)
             self.threads = torch.get_num_threads()
             torch.set_num_threads(max(1, self.threads - 1))
         return self
@@ -218,17 +222,14 @@ class LargePolicyProcess:
 
         torch.set_num_threads(self.threads)
 
-    def result(self) -> tuple[Any, float]:
-        """Wait for the child; the trained model and its training seconds."""
-        from ml.lm.loading import load_model
-
+    def wait(self) -> Path:
+        """Wait for the child; the folder holding its result."""
         self.process.wait()
         self._give_back_threads()
         if self.process.returncode != 0:
             tail = (self.folder / "log.txt").read_text()[-2000:]
-            raise RuntimeError(f"training the larger policy failed (exit {self.process.returncode}):\n{tail}")
-        model, _ = load_model(self.folder / "model")
-        return model, json.loads((self.folder / "seconds.json").read_text())
+            raise RuntimeError(f"{self.what} failed (exit {self.process.returncode}):\n{tail}")
+        return self.folder
 
     def __exit__(self, *exc) -> None:
         import shutil
@@ -243,6 +244,46 @@ class LargePolicyProcess:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+class LargePolicyProcess(ChildStage):
+    """The ~14x larger policy of the FLOPs-matched comparison, trained in a child process while the
+    parent trains the rest: it is independent of them and costs as much as all of them together.
+    Not started when `large_n_embd` is 0 (no larger policy)."""
+
+    stage, what = "large-policy", "training the larger policy"
+
+    def __init__(self, params: dict[str, Any], seed: int):
+        super().__init__(params, seed, enabled=bool(params["large_n_embd"]))
+
+    def result(self) -> tuple[Any, float]:
+        """The trained model and its training seconds."""
+        from ml.lm.loading import load_model
+
+        folder = self.wait()
+        model, _ = load_model(folder / "model")
+        return model, json.loads((folder / "seconds.json").read_text())
+
+
+class RevisionsProcess(ChildStage):
+    """The revision chains on the test problems (`run_revisions`), in a child process while the parent
+    runs the pools and beam search: they need only the revision model and the ORM, saved for it."""
+
+    stage, what = "revisions", "the revision chains"
+
+    def __init__(self, params: dict[str, Any], seed: int, models: Models):
+        needed = Models(
+            policy=None, tokenizer=models.tokenizer, prm=None, orm=models.orm, prm_oracle=None,
+            revision=models.revision, large=None, info=models.info,
+        )  # fmt: skip
+        super().__init__(params, seed, prepare=lambda folder: save_models(needed, folder / "models"))
+
+    def result(self) -> tuple[dict[str, Any], float]:
+        """run_revisions' result and its seconds."""
+        folder = self.wait()
+        return json.loads((folder / "revisions.json").read_text()), json.loads(
+            (folder / "seconds.json").read_text()
+        )
+
+
 def train_large_policy(folder: Path, seed: int) -> None:
     """The child's side of LargePolicyProcess: train on the seed's policy problems, save to folder."""
     import torch
@@ -255,6 +296,23 @@ def train_large_policy(folder: Path, seed: int) -> None:
     large.save_pretrained(folder / "model")
     tokenizer.save_pretrained(folder / "model")
     (folder / "seconds.json").write_text(json.dumps(time.perf_counter() - started))
+
+
+def revisions_stage(folder: Path, seed: int) -> None:
+    """The child's side of RevisionsProcess: the revision chains on the seed's test problems."""
+    import torch
+
+    torch.set_num_threads(1)
+    params = json.loads((folder / "params.json").read_text())
+    models = load_models(folder / "models")
+    domain, sets = problems(params, seed)
+    started = time.perf_counter()
+    result = run_revisions(params, models, domain, sets["test"], seed)
+    (folder / "revisions.json").write_text(json.dumps(result))
+    (folder / "seconds.json").write_text(json.dumps(time.perf_counter() - started))
+
+
+STAGES = {"large-policy": train_large_policy, "revisions": revisions_stage}
 
 
 def label_solutions(params, policy, tokenizer, domain, labelling_problems, seed: int):
@@ -441,7 +499,7 @@ def _pools(models: Models, domain, problem_set, n: int, seed: int):
 
 
 def run_seed(params: dict[str, Any], seed: int, report: ProgressFn) -> dict[str, Any]:
-    """One seed's sweep. When it trains its own models, the larger policy trains in a second process
+    """One seed's sweep. When it trains its own models, the larger policy trains in a child process
     through all of it (it is needed only by the FLOPs-matched comparison at the end)."""
     own = params if not params["trained"] else {**params, "large_n_embd": 0}
     with LargePolicyProcess(own, seed) as large_policy:
@@ -449,69 +507,15 @@ def run_seed(params: dict[str, Any], seed: int, report: ProgressFn) -> dict[str,
 
 
 def _run_seed(params, seed: int, report: ProgressFn, large_policy: LargePolicyProcess) -> dict[str, Any]:
-    from ml.search.beam import beam_search, lm_step_sampler, prm_prefix_scorer
-    from ml.search.budget import (
-        compute_optimal,
-        cross_validated,
-        difficulty_bins,
-        efficiency_multiplier,
-        pool_accuracy,
-    )
-    from ml.search.select import weighted_best_of_n
+    from ml.search.budget import compute_optimal, cross_validated, difficulty_bins, efficiency_multiplier
 
     models = trained_models(params, seed, scaled(report, 0.0, 0.4))
     domain, sets = problems(params, seed)
     budgets = params["budgets"]
-    times: dict[str, float] = {}
-    started = time.perf_counter()
-    curves: dict[str, dict[str, dict[int, np.ndarray]]] = {}
-    stats = {}
-    for split in ("validation", "test"):
-        pools, mean_tokens = _pools(models, domain, sets[split], budgets[-1], seed)
-        curves[split] = {"majority": pool_accuracy(pools["prm"], "majority", budgets, seed=seed)}
-        for scoring, pool in pools.items():
-            for how in ("best_of_n", "weighted_best_of_n"):
-                curves[split][f"{how}_{scoring}"] = pool_accuracy(pool, how, budgets, seed=seed)
-        # predicted difficulty needs no answer key: the mean PRM score of a few samples
-        rng = np.random.default_rng(seed)
-        k = min(params["difficulty_samples"], budgets[-1])
-        stats[split] = {
-            "pass_at_1": [p.pass_at_1() for p in pools["prm"]],
-            "mean_prm": [float(np.mean(rng.choice(p.scores, size=k, replace=False))) for p in pools["prm"]],
-            "mean_tokens": mean_tokens,
-        }
-    times["pools"] = time.perf_counter() - started
-    report(0.55, "pools scored")
-
-    started = time.perf_counter()
-    sampler = lm_step_sampler(models.policy, models.tokenizer)
-    scorer = prm_prefix_scorer(models.prm, models.tokenizer, "last")
-    width = params["beam_width"]
-    # a solution has at most max_operands steps (the answer line included): twice that is plenty, and
-    # stops rambling candidates from running to the paper's 40 rounds
-    rounds = 2 * params["max_operands"]
-    for split in ("validation", "test"):
-        prompts = [domain.prompt(p) for p in sets[split]]
-        for k in (0, 1):
-            curves[split][f"beam_k{k}"] = {}
-            for n in budgets:
-                m = min(width, n)
-                results = beam_search(
-                    prompts, sampler, scorer, n=n, m=m if n % m == 0 else 1, lookahead=k, seed=seed,
-                    max_rounds=rounds,
-                )  # fmt: skip
-                correct = []
-                for problem, result in zip(sets[split], results, strict=True):
-                    answers = [domain.answer("".join(c.steps)) for c in result.finished]
-                    chosen = weighted_best_of_n(answers, [c.score for c in result.finished])
-                    correct.append(float(chosen == problem.answer))
-                curves[split][f"beam_k{k}"][n] = np.array(correct)
-    times["beam"] = time.perf_counter() - started
-    report(0.75, "beam search done")
-
-    started = time.perf_counter()
-    revision = run_revisions(params, models, domain, sets["test"], seed)
-    times["revisions"] = time.perf_counter() - started
+    with RevisionsProcess(params, seed, models) as revisions:  # on the other core, beside the search
+        curves, stats, times = _search(params, models, domain, sets, seed, report)
+        report(0.75, "waiting for the revision chains")
+        revision, times["revisions"] = revisions.result()
     report(0.9, "revisions done")
 
     with_large_policy(models, large_policy, scaled(report, 0.9, 0.95))
@@ -560,6 +564,63 @@ def _run_seed(params, seed: int, report: ProgressFn, large_policy: LargePolicyPr
             optimal[n] = row
         summary[f"compute_optimal_{kind}"] = optimal
     return summary
+
+
+def _search(params, models: Models, domain, sets, seed: int, report: ProgressFn):
+    """Pools (majority, best-of-N, weighted best-of-N) and beam search on validation and test: the
+    per-problem curves of every method, each split's difficulty statistics, and the seconds spent."""
+    from ml.search.beam import beam_search, lm_step_sampler, prm_prefix_scorer
+    from ml.search.budget import pool_accuracy
+    from ml.search.select import weighted_best_of_n
+
+    budgets = params["budgets"]
+    times: dict[str, float] = {}
+    started = time.perf_counter()
+    curves: dict[str, dict[str, dict[int, np.ndarray]]] = {}
+    stats = {}
+    for split in ("validation", "test"):
+        pools, mean_tokens = _pools(models, domain, sets[split], budgets[-1], seed)
+        curves[split] = {"majority": pool_accuracy(pools["prm"], "majority", budgets, seed=seed)}
+        for scoring, pool in pools.items():
+            for how in ("best_of_n", "weighted_best_of_n"):
+                curves[split][f"{how}_{scoring}"] = pool_accuracy(pool, how, budgets, seed=seed)
+        # predicted difficulty needs no answer key: the mean PRM score of a few samples
+        rng = np.random.default_rng(seed)
+        k = min(params["difficulty_samples"], budgets[-1])
+        stats[split] = {
+            "pass_at_1": [p.pass_at_1() for p in pools["prm"]],
+            "mean_prm": [float(np.mean(rng.choice(p.scores, size=k, replace=False))) for p in pools["prm"]],
+            "mean_tokens": mean_tokens,
+        }
+    times["pools"] = time.perf_counter() - started
+    report(0.55, "pools scored")
+
+    started = time.perf_counter()
+    sampler = lm_step_sampler(models.policy, models.tokenizer)
+    scorer = prm_prefix_scorer(models.prm, models.tokenizer, "last")
+    width = params["beam_width"]
+    # a solution has at most max_operands steps (the answer line included): twice that is plenty, and
+    # stops rambling candidates from running to the paper's 40 rounds
+    rounds = 2 * params["max_operands"]
+    for split in ("validation", "test"):
+        prompts = [domain.prompt(p) for p in sets[split]]
+        for k in (0, 1):
+            curves[split][f"beam_k{k}"] = {}
+            for n in budgets:
+                m = min(width, n)
+                results = beam_search(
+                    prompts, sampler, scorer, n=n, m=m if n % m == 0 else 1, lookahead=k, seed=seed,
+                    max_rounds=rounds,
+                )  # fmt: skip
+                correct = []
+                for problem, result in zip(sets[split], results, strict=True):
+                    answers = [domain.answer("".join(c.steps)) for c in result.finished]
+                    chosen = weighted_best_of_n(answers, [c.score for c in result.finished])
+                    correct.append(float(chosen == problem.answer))
+                curves[split][f"beam_k{k}"][n] = np.array(correct)
+    times["beam"] = time.perf_counter() - started
+    report(0.75, "beam search done")
+    return curves, stats, times
 
 
 RATIOS = (0.16, 0.79, 22.0)  # R = inference tokens / pretraining tokens, as in the paper
@@ -735,9 +796,9 @@ def sweep(params: dict[str, Any], workdir: Path, report: ProgressFn) -> Experime
     )
 
 
-if __name__ == "__main__":  # python -m ml.search.pipeline large-policy FOLDER SEED (LargePolicyProcess)
+if __name__ == "__main__":  # python -m ml.search.pipeline STAGE FOLDER SEED (a ChildStage's child)
     import sys
 
-    if len(sys.argv) != 4 or sys.argv[1] != "large-policy":
-        sys.exit("usage: python -m ml.search.pipeline large-policy FOLDER SEED")
-    train_large_policy(Path(sys.argv[2]), int(sys.argv[3]))
+    if len(sys.argv) != 4 or sys.argv[1] not in STAGES:
+        sys.exit(f"usage: python -m ml.search.pipeline {{{','.join(STAGES)}}} FOLDER SEED")
+    STAGES[sys.argv[1]](Path(sys.argv[2]), int(sys.argv[3]))
