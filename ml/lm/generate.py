@@ -257,12 +257,12 @@ def _decode_batch(
     pad, eos = _special_ids(model, tokenizer)
     # Rows with the same prompt (num_return_sequences, a beam's siblings) are read once: the first
     # forward runs on the distinct prompts, then their cache and logits are copied out to every row.
-    source, prompts = list(range(len(rows))), rows
+    prompts, expand = rows, None
     if SHARED_PREFILL:
         distinct: dict[tuple[int, ...], int] = {}
         source = [distinct.setdefault(tuple(ids), len(distinct)) for ids in rows]
-        prompts = [list(ids) for ids in distinct]
-    expand = None if len(prompts) == len(rows) else torch.tensor(source, device=device)
+        if len(distinct) < len(rows):
+            prompts, expand = [list(ids) for ids in distinct], torch.tensor(source, device=device)
     width = max(len(ids) for ids in prompts)
     input_ids = torch.full((len(prompts), width), pad, dtype=torch.long)
     mask = torch.zeros((len(prompts), width), dtype=torch.long)

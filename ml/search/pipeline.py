@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -222,14 +222,14 @@ class ChildStage:
 
         torch.set_num_threads(self.threads)
 
-    def wait(self) -> Path:
-        """Wait for the child; the folder holding its result."""
+    def wait(self) -> tuple[Path, float]:
+        """Wait for the child; the folder holding its result, and the seconds its work took."""
         self.process.wait()
         self._give_back_threads()
         if self.process.returncode != 0:
             tail = (self.folder / "log.txt").read_text()[-2000:]
             raise RuntimeError(f"{self.what} failed (exit {self.process.returncode}):\n{tail}")
-        return self.folder
+        return self.folder, json.loads((self.folder / "seconds.json").read_text())
 
     def __exit__(self, *exc) -> None:
         import shutil
@@ -258,9 +258,9 @@ class LargePolicyProcess(ChildStage):
         """The trained model and its training seconds."""
         from ml.lm.loading import load_model
 
-        folder = self.wait()
+        folder, seconds = self.wait()
         model, _ = load_model(folder / "model")
-        return model, json.loads((folder / "seconds.json").read_text())
+        return model, seconds
 
 
 class RevisionsProcess(ChildStage):
@@ -270,49 +270,43 @@ class RevisionsProcess(ChildStage):
     stage, what = "revisions", "the revision chains"
 
     def __init__(self, params: dict[str, Any], seed: int, models: Models):
-        needed = Models(
-            policy=None, tokenizer=models.tokenizer, prm=None, orm=models.orm, prm_oracle=None,
-            revision=models.revision, large=None, info=models.info,
-        )  # fmt: skip
+        needed = replace(models, policy=None, prm=None, prm_oracle=None, large=None)
         super().__init__(params, seed, prepare=lambda folder: save_models(needed, folder / "models"))
 
     def result(self) -> tuple[dict[str, Any], float]:
         """run_revisions' result and its seconds."""
-        folder = self.wait()
-        return json.loads((folder / "revisions.json").read_text()), json.loads(
-            (folder / "seconds.json").read_text()
-        )
+        folder, seconds = self.wait()
+        return json.loads((folder / "revisions.json").read_text()), seconds
 
 
-def train_large_policy(folder: Path, seed: int) -> None:
-    """The child's side of LargePolicyProcess: train on the seed's policy problems, save to folder."""
-    import torch
-
-    torch.set_num_threads(1)  # the parent has the other core
-    params = json.loads((folder / "params.json").read_text())
+def train_large_policy(params: dict[str, Any], folder: Path, seed: int) -> None:
+    """LargePolicyProcess's child: train on the seed's policy problems, save to folder."""
     domain, sets = problems(params, seed)
-    started = time.perf_counter()
     large, tokenizer = policy_of_width(params, domain, sets["policy"], seed, params["large_n_embd"])
     large.save_pretrained(folder / "model")
     tokenizer.save_pretrained(folder / "model")
-    (folder / "seconds.json").write_text(json.dumps(time.perf_counter() - started))
 
 
-def revisions_stage(folder: Path, seed: int) -> None:
-    """The child's side of RevisionsProcess: the revision chains on the seed's test problems."""
+def revisions_stage(params: dict[str, Any], folder: Path, seed: int) -> None:
+    """RevisionsProcess's child: the revision chains on the seed's test problems."""
+    domain, sets = problems(params, seed)
+    result = run_revisions(params, load_models(folder / "models"), domain, sets["test"], seed)
+    (folder / "revisions.json").write_text(json.dumps(result))
+
+
+STAGES = {"large-policy": train_large_policy, "revisions": revisions_stage}
+
+
+def run_child_stage(stage: str, folder: Path, seed: int) -> None:
+    """The child's side of a ChildStage: one torch thread (the parent has the other core), the stage on
+    the parent's params, and the seconds it took."""
     import torch
 
     torch.set_num_threads(1)
     params = json.loads((folder / "params.json").read_text())
-    models = load_models(folder / "models")
-    domain, sets = problems(params, seed)
     started = time.perf_counter()
-    result = run_revisions(params, models, domain, sets["test"], seed)
-    (folder / "revisions.json").write_text(json.dumps(result))
+    STAGES[stage](params, folder, seed)
     (folder / "seconds.json").write_text(json.dumps(time.perf_counter() - started))
-
-
-STAGES = {"large-policy": train_large_policy, "revisions": revisions_stage}
 
 
 def label_solutions(params, policy, tokenizer, domain, labelling_problems, seed: int):
@@ -801,4 +795,4 @@ if __name__ == "__main__":  # python -m ml.search.pipeline STAGE FOLDER SEED (a 
 
     if len(sys.argv) != 4 or sys.argv[1] not in STAGES:
         sys.exit(f"usage: python -m ml.search.pipeline {{{','.join(STAGES)}}} FOLDER SEED")
-    STAGES[sys.argv[1]](Path(sys.argv[2]), int(sys.argv[3]))
+    run_child_stage(sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]))

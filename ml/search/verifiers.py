@@ -52,30 +52,31 @@ def encode(
     tokenizer: PreTrainedTokenizerBase, prompt: str, steps: Sequence[str]
 ) -> tuple[list[int], list[int]]:
     """Token ids of prompt + steps, and the index of each step's last token (where it is scored)."""
-    texts = [prompt, *steps]
+    return encode_rows(tokenizer, [(prompt, steps)])[0]
+
+
+def encode_rows(
+    tokenizer: PreTrainedTokenizerBase, rows: Sequence[tuple[str, Sequence[str]]]
+) -> list[tuple[list[int], list[int]]]:
+    """`encode` for every row. Rows share most of their text (one prompt, sibling candidates' steps), so
+    each distinct string is tokenised once, in one call, rather than once per row and step."""
+    texts = list(dict.fromkeys(t for prompt, steps in rows for t in (prompt, *steps)))
     known = dict(zip(texts, tokenizer(texts, add_special_tokens=False)["input_ids"], strict=True))
-    return _encode_known(tokenizer.bos_token_id, known, prompt, steps)
-
-
-def _encode_known(
-    bos: int, known: dict[str, list[int]], prompt: str, steps: Sequence[str]
-) -> tuple[list[int], list[int]]:
-    ids = [bos, *known[prompt]]
-    ends = []
-    for step in steps:
-        ids += known[step]
-        ends.append(len(ids) - 1)
-    return ids, ends
+    encoded = []
+    for prompt, steps in rows:
+        ids = [tokenizer.bos_token_id, *known[prompt]]
+        ends = []
+        for step in steps:
+            ids += known[step]
+            ends.append(len(ids) - 1)
+        encoded.append((ids, ends))
+    return encoded
 
 
 def _batch(
     tokenizer: PreTrainedTokenizerBase, rows: Sequence[tuple[str, Sequence[str]]], device: torch.device
 ) -> tuple[torch.Tensor, torch.Tensor, list[list[int]]]:
-    # rows share most of their text (one prompt, sibling candidates' steps): tokenise each distinct
-    # string once, in one call, rather than once per row and step
-    texts = list(dict.fromkeys(t for prompt, steps in rows for t in (prompt, *steps)))
-    known = dict(zip(texts, tokenizer(texts, add_special_tokens=False)["input_ids"], strict=True))
-    encoded = [_encode_known(tokenizer.bos_token_id, known, prompt, steps) for prompt, steps in rows]
+    encoded = encode_rows(tokenizer, rows)
     width = max(len(ids) for ids, _ in encoded)
     pad = tokenizer.pad_token_id
     input_ids = torch.tensor([ids + [pad] * (width - len(ids)) for ids, _ in encoded], device=device)
