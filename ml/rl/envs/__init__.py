@@ -34,3 +34,6 @@ _HERE = Path(__file__).resolve().parent
 for _name in TASK_MODULES:
     if (_HERE / f"{_name}.py").is_file():
         importlib.import_module(f"ml.rl.envs.{_name}")
+
+# Tasks that live with their own method's package (CALM's flight booking).
+importlib.import_module("ml.calm.env")
