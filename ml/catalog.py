@@ -728,3 +728,74 @@ register(
         queue="gpu",
     )
 )
+
+_CALM_SIZE = (
+    Param(
+        "preset",
+        str,
+        "full",
+        "'smoke' swaps in a seconds-long setting (for tests).",
+        choices=("full", "smoke"),
+    ),
+    Param("dataset", str, "", "Dialogue JSONL (ml.calm.data records); empty generates behaviour dialogues."),
+    Param("dialogues", int, 4000, "Behaviour dialogues to generate when dataset is empty.", min=10),
+    Param("steps", int, 1500, "Optimizer steps.", min=1, max=1_000_000),
+    Param("batch_size", int, 32, "Dialogues per step.", min=1, max=4096),
+    Param("lr", float, 1e-3, "Learning rate.", min=1e-6, max=1.0),
+    Param("n_layer", int, 4, "Transformer layers.", min=1, max=24),
+    Param("n_embd", int, 128, "Hidden size (a multiple of 4: four attention heads).", min=8, max=2048),
+)
+
+
+def _check_calm_size(params: dict[str, Any]) -> None:
+    if params["n_embd"] % 4:
+        raise ParamError("n_embd", "must be a multiple of 4 (the model has four attention heads)")
+
+
+def _check_calm_evaluate(params: dict[str, Any]) -> None:
+    from ml.calm.experiments import check_evaluate
+
+    _check_calm_size(params)
+    check_evaluate(params)
+
+
+register(
+    Experiment(
+        name="calm.train",
+        title="CALM: train a goal-aware flight-booking agent",
+        description="Train a tiny agent for the flight_booking task (AirDialogue-style) on behaviour "
+        "dialogues with controlled slips: CALM (the flight table as a prefix, a reward token, task "
+        "relabelling of failed dialogues and an auxiliary action loss), an ablation, or the plain LM "
+        "baseline. Saves the agent to the model registry, where people can play it as the customer, and "
+        "reports self-play success on held-out contexts with a 95% bootstrap CI.",
+        params=(
+            Param("variant", str, "calm", "Which agent.", choices=("calm", "no_relabel", "no_aux", "plain")),
+            Param("seed", int, 0, "Random seed (data and training).", min=0),
+            Param("eval_games", int, 200, "Held-out self-play games after training (0: none).", min=0),
+            *_CALM_SIZE,
+        ),
+        entry="ml.calm.experiments:train_entry",
+        queue="gpu",
+        check=_check_calm_size,
+    )
+)
+
+register(
+    Experiment(
+        name="calm.evaluate",
+        title="CALM: self-play success against the plain LM and the ablations",
+        description="Self-play against the rule-based customer on held-out contexts. With a checkpoint, "
+        "evaluates that agent; otherwise trains every listed variant on each seed's dialogues and compares "
+        "them: success with 95% bootstrap CIs, CALM minus plain LM in points, training times, plots.",
+        params=(
+            Param("checkpoint", str, "", "A CALM checkpoint directory to evaluate alone."),
+            Param("variants", str, "calm,plain,no_relabel,no_aux", "Comma-separated variants to compare."),
+            Param("seeds", str, "0,1,2", "Comma-separated seeds."),
+            Param("eval_games", int, 300, "Held-out self-play games per agent.", min=1),
+            *_CALM_SIZE,
+        ),
+        entry="ml.calm.experiments:evaluate_entry",
+        queue="gpu",
+        check=_check_calm_evaluate,
+    )
+)

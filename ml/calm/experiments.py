@@ -1,0 +1,216 @@
+"""The registered CALM experiments: `calm.train` (one agent) and `calm.evaluate` (agents against each
+other by self-play, over seeds)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ml.calm import data
+from ml.calm.train import VARIANTS, CalmAgent, TrainSettings, self_play, train
+from ml.experiments import (
+    ArtifactOut,
+    ExperimentResult,
+    ParamError,
+    parse_seeds,
+    save_figure,
+    scaled,
+    with_preset,
+)
+from ml.stats.bootstrap import cluster_bootstrap_ci
+
+SMOKE = {"dialogues": 60, "steps": 8, "batch_size": 8, "eval_games": 4, "n_layer": 1, "n_embd": 32}
+
+
+def _dialogues(params: dict[str, Any], seed: int) -> list[dict[str, Any]]:
+    if params.get("dataset"):
+        path = Path(params["dataset"])
+        if not path.is_file():
+            raise ParamError("dataset", f"no such file: {path}")
+        try:
+            records = list(data.read_jsonl(path))
+        except ValueError as exc:
+            raise ParamError("dataset", str(exc)) from None
+        if not records:
+            raise ParamError("dataset", f"{path} holds no dialogues")
+        return records
+    return data.generate(params["dialogues"], seed)
+
+
+def _settings(params: dict[str, Any], variant: str, seed: int) -> TrainSettings:
+    return TrainSettings(
+        variant=variant,
+        steps=params["steps"],
+        batch_size=params["batch_size"],
+        lr=params["lr"],
+        seed=seed,
+        n_layer=params["n_layer"],
+        n_embd=params["n_embd"],
+    )
+
+
+def success_ci(results: list[dict[str, Any]], seed: int = 0) -> dict[str, float]:
+    """Success rate with a 95% bootstrap interval; games on the same context form one cluster (the same
+    held-out contexts are played by every seed's agent)."""
+    values = np.array([float(r["success"]) for r in results])
+    clusters = [r["seed"] for r in results]
+    ci = cluster_bootstrap_ci(values, clusters, np.mean, n_boot=1000, seed=seed)
+    return {"success": round(ci.estimate, 4), "ci_low": round(ci.ci_low, 4), "ci_high": round(ci.ci_high, 4)}
+
+
+def _loss_plot(curves: dict[str, list[float]], out_stem: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for label, curve in curves.items():
+        ax.plot(np.linspace(0, 1, len(curve)), curve, label=label)
+    ax.set_xlabel("fraction of training")
+    ax.set_ylabel("agent-token loss")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return save_figure(fig, out_stem)
+
+
+def train_entry(params: dict[str, Any], workdir: Path, report) -> ExperimentResult:
+    params = with_preset(params, SMOKE)
+    seed = params["seed"]
+    report(0.0, "generating dialogues" if not params.get("dataset") else "reading dialogues")
+    dialogues = _dialogues(params, seed)
+    dataset = data.write_jsonl(dialogues, workdir / "dialogues.jsonl")
+    model, figures = train(dialogues, _settings(params, params["variant"], seed), scaled(report, 0.05, 0.85))
+    checkpoint = model.save(workdir / "checkpoint", {"task": "flight_booking", "variant": params["variant"]})
+    metrics: dict[str, Any] = {
+        **{k: v for k, v in figures.items() if k != "loss_curve"},
+        "behaviour_success": round(float(np.mean([d["success"] for d in dialogues])), 4),
+        "dialogues": len(dialogues),
+    }
+    if params["eval_games"]:
+        report(0.85, f"self-play on {params['eval_games']} held-out contexts")
+        started = time.perf_counter()
+        results = self_play(CalmAgent(model), params["eval_games"])
+        metrics.update(success_ci(results, seed), eval_seconds=round(time.perf_counter() - started, 1))
+    plots = _loss_plot({params["variant"]: figures["loss_curve"]}, workdir / "loss")
+    metrics_path = workdir / "metrics.json"
+    metrics_path.write_text(json.dumps(metrics, indent=1))
+    report(1.0, f"done: {metrics.get('success', 'not evaluated')}")
+    return ExperimentResult(
+        metrics,
+        [
+            ArtifactOut(checkpoint, "checkpoint", f"calm-{params['variant']}"),
+            ArtifactOut(dataset, "dataset", "dialogues.jsonl"),
+            ArtifactOut(metrics_path, "metrics", "metrics.json"),
+            *(ArtifactOut(p, "plot", p.name) for p in plots),
+        ],
+    )
+
+
+def _variants(raw: str) -> list[str]:
+    names = [v.strip() for v in raw.split(",") if v.strip()]
+    unknown = [v for v in names if v not in VARIANTS]
+    if not names or unknown:
+        raise ParamError("variants", f"comma-separated names from {', '.join(VARIANTS)}; got {raw!r}")
+    return list(dict.fromkeys(names))
+
+
+def check_evaluate(params: dict[str, Any]) -> None:
+    if not params.get("checkpoint"):
+        _variants(params["variants"])
+    parse_seeds(params["seeds"])
+
+
+def evaluate_entry(params: dict[str, Any], workdir: Path, report) -> ExperimentResult:
+    """Self-play success on held-out contexts: of one checkpoint, or of every variant trained on each
+    seed's dialogues (the comparison of CALM against the plain LM and the ablations)."""
+    params = with_preset(params, SMOKE)
+    games = params["eval_games"]
+    if params.get("checkpoint"):
+        path = Path(params["checkpoint"])
+        try:
+            agent = CalmAgent.load(path)
+        except (OSError, ValueError) as exc:
+            raise ParamError("checkpoint", str(exc)) from None
+        results = self_play(agent, games)
+        table = {"checkpoint": success_ci(results)}
+        metrics = {"checkpoint": str(path), "games": games, "variants": table}
+        return _write(workdir, metrics, {"checkpoint": results}, {}, report)
+
+    variants, seeds = _variants(params["variants"]), parse_seeds(params["seeds"])
+    results: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
+    runs, curves = [], {}
+    jobs = [(s, v) for s in seeds for v in variants]
+    for i, (seed, variant) in enumerate(jobs):
+        lo, hi = i / len(jobs), (i + 1) / len(jobs)
+        if variant == variants[0]:
+            report(lo, f"seed {seed}: generating dialogues")
+            dialogues = _dialogues(params, seed)
+        model, figures = train(
+            dialogues, _settings(params, variant, seed), scaled(report, lo, lo + 0.8 * (hi - lo))
+        )
+        report(lo + 0.8 * (hi - lo), f"seed {seed}: {variant} self-play")
+        started = time.perf_counter()
+        played = self_play(CalmAgent(model), games)
+        results[variant] += played
+        curves[f"{variant} seed {seed}"] = figures.pop("loss_curve")
+        runs.append(
+            {
+                "seed": seed,
+                **figures,
+                "success": float(np.mean([r["success"] for r in played])),
+                "eval_seconds": round(time.perf_counter() - started, 1),
+            }
+        )
+    table = {v: success_ci(results[v]) for v in variants}
+    metrics: dict[str, Any] = {"seeds": seeds, "games_per_seed": games, "variants": table, "runs": runs}
+    if "calm" in variants and "plain" in variants:
+        calm = np.array([float(r["success"]) for r in results["calm"]])
+        gap = calm - np.array([float(r["success"]) for r in results["plain"]])
+        ci = cluster_bootstrap_ci(gap, [r["seed"] for r in results["calm"]], np.mean, n_boot=1000, seed=0)
+        metrics["calm_minus_plain"] = {
+            "points": round(100 * ci.estimate, 1),
+            "ci": [round(100 * ci.ci_low, 1), round(100 * ci.ci_high, 1)],
+        }
+    return _write(workdir, metrics, results, curves, report)
+
+
+def _write(workdir: Path, metrics, results, curves, report) -> ExperimentResult:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = metrics["variants"]
+    names = list(table)
+    means = [table[n]["success"] for n in names]
+    errors = [
+        [table[n]["success"] - table[n]["ci_low"] for n in names],
+        [table[n]["ci_high"] - table[n]["success"] for n in names],
+    ]
+    fig, ax = plt.subplots(figsize=(1.4 * len(names) + 2, 3.5))
+    ax.bar(names, means, yerr=errors, capsize=4, color="#4a78b5")
+    ax.set_ylabel("task success (self-play)")
+    ax.set_ylim(0, 1)
+    fig.tight_layout()
+    plots = save_figure(fig, workdir / "success")
+    if curves:
+        plots += _loss_plot(curves, workdir / "loss")
+    metrics_path = workdir / "metrics.json"
+    metrics_path.write_text(json.dumps(metrics, indent=1))
+    games_path = data.write_jsonl(
+        ({"variant": n, **r} for n in names for r in results[n]), workdir / "games.jsonl"
+    )
+    report(1.0, "done: " + ", ".join(f"{n} {table[n]['success']:.3f}" for n in names))
+    return ExperimentResult(
+        metrics,
+        [
+            ArtifactOut(metrics_path, "metrics", "metrics.json"),
+            ArtifactOut(games_path, "metrics", "games.jsonl"),
+            *(ArtifactOut(p, "plot", p.name) for p in plots),
+        ],
+    )
