@@ -11,6 +11,7 @@ from django.db import transaction
 
 from evalhub.models import Artifact, ModelCheckpoint, Run
 from ml import experiments
+from ml.calm import is_calm_checkpoint
 from ml.experiments import ArtifactOut, Cancelled, ParamError, ProgressFn
 from workers.lifecycle import RunReporter, claim, finish
 
@@ -46,10 +47,12 @@ def store_artifacts(run: Run, outputs: list[ArtifactOut]) -> None:
                     meta = {
                         k: v for k, v in json.loads(config.read_text()).items() if isinstance(v, (int, str))
                     }
+                # A dialogue agent with its own loader (CALM) is registered as an agent, not a plain LM.
+                agent = is_calm_checkpoint(path)
                 ModelCheckpoint.objects.update_or_create(
                     name=f"run{run.pk}-{name}",
                     defaults={
-                        "kind": ModelCheckpoint.Kind.CAUSAL_LM,
+                        "kind": ModelCheckpoint.Kind.AGENT if agent else ModelCheckpoint.Kind.CAUSAL_LM,
                         "path": str(path),
                         "source": f"run {run.pk} ({run.kind})",
                         "run": run,

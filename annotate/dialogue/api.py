@@ -23,8 +23,13 @@ ERRORS = {
 }
 
 
-def game_state(game: Game) -> dict:
+def game_state(game: Game, user=None) -> dict:
     env, _ = services.build_env(game)
+    # The customer (a person playing the counterpart) never gets the agent's side, such as the flight
+    # table, but does get its secret (the goal card), as on the page.
+    state = services.visible_state(game, env.render(), user)
+    if game.human_role == Game.Role.COUNTERPART and getattr(env, "secret", None):
+        state["secret"] = env.secret
     legal = (
         [] if game.is_over or game.human_role != Game.Role.AGENT else services.legal_hint(env, limit=10**6)
     )
@@ -42,7 +47,7 @@ def game_state(game: Game) -> dict:
         "error": game.error,
         "deadline": services.deadline(game),
         "legal_actions": legal,
-        "state": env.render(),
+        "state": state,
         "study": game.study_id,
     }
     body["state"].pop("svg", None)  # the board is in `fen`; the SVG is for the page
@@ -64,7 +69,7 @@ class GameViewSet(viewsets.GenericViewSet):
 
     def _state(self, game: Game, code: int = 200, **extra) -> APIResponse:
         try:
-            body = game_state(game)
+            body = game_state(game, self.request.user)
         except services.GameError as exc:
             return APIResponse({"detail": str(exc)}, status=exc.status)
         return APIResponse({**body, **extra}, status=code)

@@ -36,6 +36,7 @@ from annotate import queue
 from annotate.models import Assignment, Study, log_event
 from annotate.roles import ADMIN, managed_studies, role_of
 from evalhub.models import ModelCheckpoint
+from ml.calm import is_calm_checkpoint
 from ml.rl.envs import TASKS, EnvError, GameOver, TextEnv, make_env
 from ml.rl.envs.scripted_oracle import NeedsReply, ScriptedOracle
 from ml.rl.envs.trajectories import Trajectory, TurnRecord, header
@@ -91,6 +92,11 @@ TASK_GUIDE = {
     "and name it when you know. Or play the oracle and answer without naming the city.",
     "car_dealer": "Car Dealer: sell a car to a buyer with a hidden budget and wishes. Or play the buyer, "
     "and end with 'Decision=Accept' or 'Decision=Reject'.",
+    "flight_booking": "Flight booking: as the agent, ask the customer for their name, trip, dates and "
+    "wishes, find the cheapest flight in the table that meets all of them, and end the call with one line "
+    "such as 'ACTION: book | 1012 | Ava Adams' or 'ACTION: no_flight | Ava Adams' (statuses: book, "
+    "change, cancel, no_flight, no_reservation). Or play the customer: answer from your goal card, and "
+    "accept or turn down the flights the agent offers.",
 }
 
 
@@ -125,6 +131,10 @@ def resolve_partner(task: str, role: str, partner: dict[str, Any] | None) -> dic
         kind = partner.get("kind") or "builtin"
         if kind == "checkpoint" and _has_counterpart(task):
             checkpoint = _checkpoint(partner.get("checkpoint_id"))
+            if is_calm_checkpoint(checkpoint.path):
+                raise GameError(
+                    f"{checkpoint.name} is a CALM agent: it plays the agent, so play the customer against it."
+                )
             return {"kind": "checkpoint", "checkpoint_id": checkpoint.pk, "name": checkpoint.name}
         if kind != "builtin":
             raise GameError(
@@ -494,7 +504,7 @@ def _enqueue_agent_move(game_id: int, turn_index: int) -> None:
 def agent_move(game_id: int, turn_index: int) -> str:
     """The checkpoint partner's move (the body of the Celery task). Slow work happens before the lock;
     the move is applied only if the game still waits for exactly this turn."""
-    from ml.rl.policies import LMPolicy
+    from ml.rl.policies import load_agent
 
     game = Game.objects.filter(pk=game_id).first()
     if game is None or game.status != Game.Status.THINKING or len(game.turns) != turn_index:
@@ -504,7 +514,7 @@ def agent_move(game_id: int, turn_index: int) -> str:
     try:
         checkpoint = ModelCheckpoint.objects.get(pk=game.partner.get("checkpoint_id"))
         env, _ = build_env(game)
-        action = _load_policy(checkpoint.path, LMPolicy)(env, list(env.history))
+        action = _load_policy(checkpoint.path, load_agent)(env, list(env.history))
     except Exception as exc:  # a broken checkpoint must end the game visibly, not leave it thinking
         return _fail_thinking(game_id, turn_index, f"The model could not move: {exc}")
     with transaction.atomic():
@@ -623,6 +633,16 @@ def visible_games(user) -> QuerySet:
     if not user.is_authenticated:
         return Game.objects.none()
     return Game.objects.filter(Q(player=user) | Q(study__in=managed_studies(user)))
+
+
+def visible_state(game: Game, state: dict[str, Any], user=None) -> dict[str, Any]:
+    """env.render() as the viewer may see it. A person playing the counterpart (the customer) must not
+    see the agent's side of the game, the keys named in state["agent_only"] (the flight table); anyone
+    else who may see the game (its study's owner, an admin) sees it all. No user counts as the player."""
+    if game.human_role != Game.Role.COUNTERPART or (user is not None and user.pk != game.player_id):
+        return state
+    hidden = set(state.get("agent_only") or ()) | {"agent_only"}
+    return {key: value for key, value in state.items() if key not in hidden}
 
 
 # ----- export

@@ -97,7 +97,7 @@ def game_context(game: Game, error: str | None = None, user=None) -> dict:
     state = env.render()
     context = {
         "game": game,
-        **state_context(game, state),
+        **state_context(game, state, user),
         "legal": [] if game.is_over or game.human_role != Game.Role.AGENT else services.legal_hint(env),
         "deadline": services.deadline(game),
         "yours": user is not None and game.player_id == user.pk,
@@ -111,15 +111,36 @@ def game_context(game: Game, error: str | None = None, user=None) -> dict:
     return context
 
 
-def state_context(game: Game, state: dict) -> dict:
-    """What the state panel draws from env.render()."""
+def state_context(game: Game, state: dict, user=None) -> dict:
+    """What the state panel draws from env.render(), less what the viewer may not see (the agent's
+    side, to a person playing the counterpart)."""
+    state = services.visible_state(game, state, user)
     return {
         "state": state,
         "svg": _chess_svg(game, state),
         "grid": _maze_grid(state),
         "keyboard_rows": _keyboard(state),
+        "tables": _tables(state),
         "plain_state": _plain_state(state),
     }
+
+
+def _is_table(value) -> bool:
+    # A value rendered as {"columns": [...], "rows": [[...], ...]} (the flight table) is drawn as a table.
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("columns"), list)
+        and isinstance(value.get("rows"), list)
+        and all(isinstance(row, list) for row in value["rows"])
+    )
+
+
+def _tables(state: dict) -> list[dict]:
+    return [
+        {"caption": key.replace("_", " "), "columns": value["columns"], "rows": value["rows"]}
+        for key, value in state.items()
+        if _is_table(value)
+    ]
 
 
 KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
@@ -157,13 +178,13 @@ def _maze_grid(state: dict) -> list[list[dict]] | None:
     return rows
 
 
-HIDDEN_KEYS = {"svg", "grid", "guesses", "keyboard", "task", "done"}
+HIDDEN_KEYS = {"svg", "grid", "guesses", "keyboard", "task", "done", "agent_only"}
 
 
 def _plain_state(state: dict) -> list[tuple[str, str]]:
     out = []
     for key, value in state.items():
-        if key in HIDDEN_KEYS:
+        if key in HIDDEN_KEYS or _is_table(value):  # tables are drawn on their own
             continue
         out.append((key.replace("_", " "), value if isinstance(value, str) else json.dumps(value)))
     return out
@@ -220,7 +241,8 @@ def replay_page(request: HttpRequest, pk: int) -> HttpResponse:
         shown.append(turn)
     context = {
         "game": game,
-        **state_context(game, state),
+        # The player who was the customer still never sees the table; the study's owner sees it all.
+        **state_context(game, state, request.user),
         "turns": shown,
         "step": step,
         "n_actions": n_actions,

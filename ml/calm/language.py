@@ -176,7 +176,8 @@ def read_constraints(text: str) -> dict[str, Any]:
     found: dict[str, Any] = {}
     lower = text.lower()
     codes = "|".join(AIRPORTS)
-    if route := re.search(rf"from ({codes}) to ({codes})", text):
+    # "from" may open the sentence ("From JFK to LAX."); the airport codes stay upper case.
+    if route := re.search(rf"(?i:from) ({codes}) (?i:to) ({codes})", text):
         found["origin"], found["destination"] = route.group(1), route.group(2)
     months = "|".join(MONTHS)
     dates = re.findall(rf"\b({months}) (\d{{1,2}})\b", text)

@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ml.calm import is_calm_checkpoint
 from ml.calm.world import (
     AIRLINES,
     AIRPORTS,
@@ -176,10 +177,6 @@ class CalmModel(nn.Module):
         meta = {"config": asdict(self.config), "vocab": self.vocab.tokens, **(extra or {})}
         (out / "calm.json").write_text(json.dumps(meta, indent=1))
         return out
-
-
-def is_calm_checkpoint(path: Path | str) -> bool:
-    return (Path(path) / "calm.json").is_file()
 
 
 def load(path: Path | str, device: str | torch.device = "cpu") -> CalmModel:

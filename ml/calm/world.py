@@ -169,7 +169,8 @@ def is_success(context: Context, action: Action | None) -> bool:
     )
 
 
-ACTION_RE = re.compile(r"^\s*action\s*:?\s*(.*)$", re.IGNORECASE | re.DOTALL)
+# A whole word: "Actions first..." or "Actionable" is talk, not the final action.
+ACTION_RE = re.compile(r"^\s*action\b\s*:?\s*(.*)$", re.IGNORECASE | re.DOTALL)
 
 
 def parse_action(text: str) -> Action | None:

@@ -98,6 +98,17 @@ class LMPolicy:
         )
 
 
+def load_agent(path: str | Path, **options: Any) -> Policy:
+    """The policy saved at `path`: a CALM agent (its directory holds calm.json) or a causal LM."""
+    from ml.calm import is_calm_checkpoint
+
+    if is_calm_checkpoint(path):
+        from ml.calm.train import CalmAgent
+
+        return CalmAgent.load(path)
+    return LMPolicy(path, **options)
+
+
 def make_policy(spec: dict[str, Any], *, task: str | None = None, seed: int | None = 0) -> Policy:
     """A policy from a small spec: {"kind": "scripted", "prefer"?: "solver"|"behaviour"} (needs `task`)
     or {"kind": "checkpoint", "path": ..., "temperature"?, "max_new_tokens"?}."""
@@ -110,5 +121,5 @@ def make_policy(spec: dict[str, Any], *, task: str | None = None, seed: int | No
         if not spec.get("path"):
             raise EnvError("a checkpoint policy needs a path")
         options = {k: spec[k] for k in ("temperature", "max_new_tokens", "device") if k in spec}
-        return LMPolicy(spec["path"], seed=seed or 0, **options)
+        return load_agent(spec["path"], seed=seed or 0, **options)
     raise EnvError(f"unknown policy kind {kind!r}; expected scripted or checkpoint")
