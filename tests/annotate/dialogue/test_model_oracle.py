@@ -45,7 +45,7 @@ def test_a_checkpoint_oracle_answers_in_the_worker_and_replays_from_the_record(
     client = page_for(player)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/play/{game.pk}/", {"text": question, "turn": 1}, HTTP_HX_REQUEST="true")
-    assert response.status_code == 200 and b'hx-trigger="every 1s"' in response.content
+    assert response.status_code == 200 and b'hx-trigger="every 300ms"' in response.content
     game.refresh_from_db()
     assert game.status == "thinking" and sent == [([game.pk, 2], "gpu")]
     assert game.turns[-1] == {"text": question + "\n", "is_action": True, "reward": 0.0, "by": "human"}
@@ -113,14 +113,14 @@ def test_a_game_thinking_too_long_fails_when_polled(tiny_checkpoint, sent):
     client = page_for(player)
     # Within the limit (2 x turn_seconds) it keeps thinking, and polling says so.
     Game.objects.filter(pk=game.pk).update(last_move_at=timezone.now() - timedelta(seconds=50))
-    assert b"every 1s" in client.get(f"/play/{game.pk}/", HTTP_HX_REQUEST="true").content
+    assert b"every 300ms" in client.get(f"/play/{game.pk}/", HTTP_HX_REQUEST="true").content
     assert Game.objects.get(pk=game.pk).status == "thinking"
     # Past it, the next poll fails the game with a clear error, and stops polling.
     Game.objects.filter(pk=game.pk).update(last_move_at=timezone.now() - timedelta(seconds=61))
     polled = client.get(f"/play/{game.pk}/", HTTP_HX_REQUEST="true").content
     game.refresh_from_db()
     assert game.status == "failed" and "did not answer within 60 seconds" in game.error
-    assert b"every 1s" not in polled and b"did not answer" in polled
+    assert b"every 300ms" not in polled and b"did not answer" in polled
     assert services.agent_move(game.pk, 2) == "stale"  # a late worker changes nothing
     # The API's read does the same.
     other = services.start_game(player, "twenty_questions", partner=partner, seed=2, turn_seconds=30)

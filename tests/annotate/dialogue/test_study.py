@@ -85,14 +85,14 @@ def test_a_checkpoint_partner_thinks_in_a_task(
     assert game.status == "thinking" and sent == [([game.pk, 1], "gpu")]
     client = page_for(player)
     polled = client.get(f"/play/{game.pk}/", HTTP_HX_REQUEST="true").content
-    assert b'hx-trigger="every 1s"' in polled and b"thinking" in polled
+    assert b'hx-trigger="every 300ms"' in polled and b"thinking" in polled
     assert client.post(f"/play/{game.pk}/", {"text": "Yes.", "turn": 1}).status_code == 409
     assert tasks.agent_move(game.pk, 1) == "moved"
     assert tasks.agent_move(game.pk, 1) == "stale"  # a redelivered task changes nothing
     game.refresh_from_db()
     assert game.status == "active" and game.turns[-1]["by"] == "agent" and game.turns[-1]["is_action"]
     polled = client.get(f"/play/{game.pk}/", HTTP_HX_REQUEST="true").content
-    assert b"every 1s" not in polled and b'id="move-input"' in polled
+    assert b"every 300ms" not in polled and b'id="move-input"' in polled
     with django_capture_on_commit_callbacks(execute=True):
         game, applied = services.play(game.pk, player, "No.", 2)
     assert applied and game.status == "thinking" and len(sent) == 2
