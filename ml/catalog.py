@@ -792,6 +792,7 @@ register(
             Param("variants", str, "calm,plain,no_relabel,no_aux", "Comma-separated variants to compare."),
             Param("seeds", str, "0,1,2", "Comma-separated seeds."),
             Param("eval_games", int, 300, "Held-out self-play games per agent.", min=1),
+            Param("workers", int, 2, "Agents trained at once, in separate processes.", min=1, max=64),
             *_CALM_SIZE,
         ),
         entry="ml.calm.experiments:evaluate_entry",

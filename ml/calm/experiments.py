@@ -142,30 +142,14 @@ def evaluate_entry(params: dict[str, Any], workdir: Path, report) -> ExperimentR
         return _write(workdir, metrics, {"checkpoint": results}, {}, report)
 
     variants, seeds = _variants(params["variants"]), parse_seeds(params["seeds"])
+    jobs = [(s, v) for s in seeds for v in variants]
+    outcomes = _run_jobs(params, jobs, workdir, report)
     results: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
     runs, curves = [], {}
-    jobs = [(s, v) for s in seeds for v in variants]
-    for i, (seed, variant) in enumerate(jobs):
-        lo, hi = i / len(jobs), (i + 1) / len(jobs)
-        if variant == variants[0]:
-            report(lo, f"seed {seed}: generating dialogues")
-            dialogues = _dialogues(params, seed)
-        model, figures = train(
-            dialogues, _settings(params, variant, seed), scaled(report, lo, lo + 0.8 * (hi - lo))
-        )
-        report(lo + 0.8 * (hi - lo), f"seed {seed}: {variant} self-play")
-        started = time.perf_counter()
-        played = self_play(CalmAgent(model), games)
-        results[variant] += played
-        curves[f"{variant} seed {seed}"] = figures.pop("loss_curve")
-        runs.append(
-            {
-                "seed": seed,
-                **figures,
-                "success": float(np.mean([r["success"] for r in played])),
-                "eval_seconds": round(time.perf_counter() - started, 1),
-            }
-        )
+    for (seed, variant), outcome in zip(jobs, outcomes, strict=True):
+        results[variant] += outcome.pop("played")
+        curves[f"{variant} seed {seed}"] = outcome["figures"].pop("loss_curve")
+        runs.append({"seed": seed, **outcome["figures"], **outcome["summary"]})
     table = {v: success_ci(results[v]) for v in variants}
     metrics: dict[str, Any] = {"seeds": seeds, "games_per_seed": games, "variants": table, "runs": runs}
     if "calm" in variants and "plain" in variants:
@@ -176,10 +160,59 @@ def evaluate_entry(params: dict[str, Any], workdir: Path, report) -> ExperimentR
             "points": round(100 * ci.estimate, 1),
             "ci": [round(100 * ci.ci_low, 1), round(100 * ci.ci_high, 1)],
         }
-    return _write(workdir, metrics, results, curves, report)
+    agents = [
+        ArtifactOut(workdir / f"seed{seed}" / variant, "checkpoint", f"calm-{variant}-seed{seed}")
+        for seed, variant in jobs
+    ]
+    return _write(workdir, metrics, results, curves, report, agents)
 
 
-def _write(workdir: Path, metrics, results, curves, report) -> ExperimentResult:
+def train_and_play(params: dict[str, Any], seed: int, variant: str, out_dir: Path, report=None) -> dict:
+    """One agent of the comparison: trained on the seed's dialogues, saved, and played on the held-out
+    contexts. Runs in a worker process when several agents train at once."""
+    import torch
+
+    if report is None:  # in a worker process: one thread each, so two processes fill two cores
+        torch.set_num_threads(1)
+    model, figures = train(_dialogues(params, seed), _settings(params, variant, seed), report)
+    model.save(out_dir, {"task": "flight_booking", "variant": variant})
+    started = time.perf_counter()
+    played = self_play(CalmAgent(model), params["eval_games"])
+    success = float(np.mean([r["success"] for r in played]))
+    summary = {"success": success, "eval_seconds": round(time.perf_counter() - started, 1)}
+    return {"figures": figures, "played": played, "summary": summary}
+
+
+def _run_jobs(params: dict[str, Any], jobs: list[tuple[int, str]], workdir: Path, report) -> list[dict]:
+    """Every (seed, variant) job, in this process or spread over `workers` processes (each agent is
+    tiny, so one thread each trains faster in total than two threads on one agent)."""
+    out_dirs = [workdir / f"seed{seed}" / variant for seed, variant in jobs]
+    if params["workers"] == 1 or len(jobs) == 1:
+        outcomes = []
+        for i, ((seed, variant), out_dir) in enumerate(zip(jobs, out_dirs, strict=True)):
+            step = scaled(report, i / len(jobs), (i + 1) / len(jobs))
+            step(0.0, f"seed {seed}: {variant}")
+            outcomes.append(train_and_play(params, seed, variant, out_dir, step))
+        return outcomes
+    import multiprocessing
+
+    pool = multiprocessing.get_context("spawn").Pool(min(params["workers"], len(jobs)))
+    try:
+        pending = [
+            pool.apply_async(train_and_play, (params, seed, variant, out_dir))
+            for (seed, variant), out_dir in zip(jobs, out_dirs, strict=True)
+        ]
+        while not all(p.ready() for p in pending):
+            done = sum(p.ready() for p in pending)
+            report(done / len(jobs), f"{done}/{len(jobs)} agents trained and played")  # may cancel
+            pending[next(i for i, p in enumerate(pending) if not p.ready())].wait(10)
+        return [p.get() for p in pending]
+    finally:
+        pool.terminate()  # also on cancel or failure: no orphaned trainers
+        pool.join()
+
+
+def _write(workdir: Path, metrics, results, curves, report, agents=()) -> ExperimentResult:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -212,5 +245,6 @@ def _write(workdir: Path, metrics, results, curves, report) -> ExperimentResult:
             ArtifactOut(metrics_path, "metrics", "metrics.json"),
             ArtifactOut(games_path, "metrics", "games.jsonl"),
             *(ArtifactOut(p, "plot", p.name) for p in plots),
+            *agents,
         ],
     )

@@ -206,12 +206,18 @@ def test_train_and_evaluate_experiments_end_to_end(workdirs):
     assert any(a.name == "success.png" for a in evaluated.artifacts)
 
     compared = evaluate_entry(
-        {**params, "checkpoint": "", "variants": "calm,plain", "seeds": "0", "eval_games": 1},
+        {**params, "checkpoint": "", "variants": "calm,plain", "seeds": "0", "eval_games": 1, "workers": 2},
         tmp_path / "cmp",
         _report,
     )
     assert set(compared.metrics["variants"]) == {"calm", "plain"}
     assert "calm_minus_plain" in compared.metrics
+    agents = {a.name: a.path for a in compared.artifacts if a.kind == "checkpoint"}
+    assert set(agents) == {"calm-calm-seed0", "calm-plain-seed0"}
+    # The agents trained in worker processes are the ones that played: reloading one replays its games.
+    played = [json.loads(line) for line in (tmp_path / "cmp" / "games.jsonl").read_text().splitlines()]
+    calm_games = [g for g in played if g["variant"] == "calm"]
+    assert self_play(CalmAgent(load(agents["calm-calm-seed0"])), 1)[0]["action"] == calm_games[0]["action"]
 
 
 def test_bad_inputs_get_clear_errors(workdirs):
