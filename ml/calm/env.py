@@ -245,7 +245,12 @@ def agent_turn(context: Context, history: History, slips: Slips = Slips(), order
         to_ask = []
     if to_ask:
         pair = to_ask[:2] if rng.random() < 0.6 else to_ask[:1]
-        return " ".join(QUESTIONS[s][rng.randrange(2)] for s in pair)
+        questions = " ".join(QUESTIONS[s][rng.randrange(2)] for s in pair)
+        # Agents address the customer by name, as people do; it is also the name the final action needs.
+        turn_rng = random.Random(f"{order_seed}:{len(history)}")
+        if name and turn_rng.random() < 0.7:
+            questions = turn_rng.choice(("Thanks, {}.", "Got it, {}.", "Okay, {}.")).format(name) + " " + questions
+        return questions
 
     offers = _offers(history)
     status = "change" if intent == "change" else "book"
