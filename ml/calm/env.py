@@ -249,7 +249,9 @@ def agent_turn(context: Context, history: History, slips: Slips = Slips(), order
         # Agents address the customer by name, as people do; it is also the name the final action needs.
         turn_rng = random.Random(f"{order_seed}:{len(history)}")
         if name and turn_rng.random() < 0.7:
-            questions = turn_rng.choice(("Thanks, {}.", "Got it, {}.", "Okay, {}.")).format(name) + " " + questions
+            questions = (
+                turn_rng.choice(("Thanks, {}.", "Got it, {}.", "Okay, {}.")).format(name) + " " + questions
+            )
         return questions
 
     offers = _offers(history)
