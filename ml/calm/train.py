@@ -33,7 +33,7 @@ from ml.calm.model import (
     CalmModel,
     Vocab,
 )
-from ml.calm.world import FIRST_ID, N_FLIGHTS, Context, parse_action, sample_context
+from ml.calm.world import FIRST_ID, N_FLIGHTS, Context, parse_action
 from ml.lm.seeding import seed_everything
 from ml.rl.envs.base import History
 
@@ -266,7 +266,3 @@ def self_play(agent: Callable, n: int, first_seed: int = HELD_OUT_BASE) -> list[
             }
         )
     return results
-
-
-def held_out_context(i: int) -> Context:
-    return sample_context(HELD_OUT_BASE + i)
