@@ -11,6 +11,7 @@ from ml.calm import language
 from ml.calm.env import goal_card
 from ml.calm.world import correct_action, sample_context
 from tests.e2e.conftest import login
+from tests.e2e.test_dialogue import type_move
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -27,15 +28,6 @@ def start(page, live_server, role: str) -> Game:
     with page.expect_navigation():
         page.click("#start-form button[type=submit]")
     return Game.objects.get(pk=int(page.url.rstrip("/").split("/")[-1]))
-
-
-def type_move(page, text: str) -> None:
-    """Type into the focused move field and press Enter; wait for the panel to come back."""
-    turn = page.locator("#game-panel").get_attribute("data-turn")
-    assert page.evaluate("document.activeElement.id") == "move-input"
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
-    page.wait_for_function("t => document.getElementById('game-panel').dataset.turn !== t", arg=turn)
 
 
 def last_reply(page) -> str:
