@@ -54,12 +54,21 @@ def _settings(params: dict[str, Any], variant: str, seed: int) -> TrainSettings:
 
 
 def success_ci(results: list[dict[str, Any]], seed: int = 0) -> dict[str, float]:
-    """Success rate with a 95% bootstrap interval; games on the same context form one cluster (the same
-    held-out contexts are played by every seed's agent)."""
+    """Success rate with a 95% bootstrap interval, and how often each part of the final action was right.
+    Games on the same context form one cluster (every seed's agent plays the same held-out contexts)."""
     values = np.array([float(r["success"]) for r in results])
     clusters = [r["seed"] for r in results]
     ci = cluster_bootstrap_ci(values, clusters, np.mean, n_boot=1000, seed=seed)
-    return {"success": round(ci.estimate, 4), "ci_low": round(ci.ci_low, 4), "ci_high": round(ci.ci_high, 4)}
+    rates = {
+        f"{part}_right": round(float(np.mean([r["right"][part] for r in results])), 4)
+        for part in ("status", "flight", "name")
+    }
+    return {
+        "success": round(ci.estimate, 4),
+        "ci_low": round(ci.ci_low, 4),
+        "ci_high": round(ci.ci_high, 4),
+        **rates,
+    }
 
 
 def _loss_plot(curves: dict[str, list[float]], out_stem: Path) -> list[Path]:

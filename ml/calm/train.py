@@ -33,7 +33,7 @@ from ml.calm.model import (
     CalmModel,
     Vocab,
 )
-from ml.calm.world import FIRST_ID, N_FLIGHTS, Context, parse_action
+from ml.calm.world import FIRST_ID, N_FLIGHTS, Context, parse_action, parts_right
 from ml.lm.seeding import seed_everything
 from ml.rl.envs.base import History
 
@@ -263,6 +263,7 @@ def self_play(agent: Callable, n: int, first_seed: int = HELD_OUT_BASE) -> list[
                 "turns": env.steps,
                 "action": env.action.text() if env.action else None,
                 "truncated": env.action is None,
+                "right": parts_right(env.context, env.action),
             }
         )
     return results

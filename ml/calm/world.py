@@ -157,16 +157,22 @@ def correct_action(context: Context) -> Action:
     return Action(goal.intent, goal.name, best.id)
 
 
-def is_success(context: Context, action: Action | None) -> bool:
-    """Exact match of status, flight and name (names compared without case or extra spaces)."""
+def parts_right(context: Context, action: Action | None) -> dict[str, bool]:
+    """Whether the action's status, flight and name are each the correct ones (names compared without
+    case or extra spaces); the success rate alone hides which part an agent gets wrong."""
     if action is None:
-        return False
+        return {"status": False, "flight": False, "name": False}
     want = correct_action(context)
-    return (
-        action.status == want.status
-        and action.flight == want.flight
-        and " ".join(action.name.lower().split()) == want.name.lower()
-    )
+    return {
+        "status": action.status == want.status,
+        "flight": action.flight == want.flight,
+        "name": " ".join(action.name.lower().split()) == want.name.lower(),
+    }
+
+
+def is_success(context: Context, action: Action | None) -> bool:
+    """Exact match of status, flight and name."""
+    return all(parts_right(context, action).values())
 
 
 # A whole word: "Actions first..." or "Actionable" is talk, not the final action.

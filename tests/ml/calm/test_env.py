@@ -29,6 +29,7 @@ from ml.calm.world import (
     is_success,
     meets,
     parse_action,
+    parts_right,
     sample_context,
     sample_goal,
 )
@@ -159,6 +160,26 @@ def test_success_is_an_exact_match_but_for_the_names_case_and_spaces():
     assert not is_success(ctx, None)
     assert is_success(context([]), Action("no_flight", "ava adams"))
     assert not is_success(context([]), Action("no_flight", "Ava Adams", 1000))
+
+
+def test_parts_right_says_which_part_of_a_failed_action_was_wrong():
+    ctx = context([flight(1000, price=450), flight(1001, price=250)])
+    assert parts_right(ctx, Action("book", "ava adams", 1001)) == {
+        "status": True,
+        "flight": True,
+        "name": True,
+    }
+    assert parts_right(ctx, Action("book", "Ava Adam", 1000)) == {
+        "status": True,
+        "flight": False,
+        "name": False,
+    }
+    assert parts_right(ctx, Action("no_flight", "Ava Adams")) == {
+        "status": False,
+        "flight": False,
+        "name": True,
+    }
+    assert parts_right(ctx, None) == {"status": False, "flight": False, "name": False}
 
 
 @pytest.mark.parametrize(
