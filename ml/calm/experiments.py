@@ -54,20 +54,32 @@ def _settings(params: dict[str, Any], variant: str, seed: int) -> TrainSettings:
 
 
 def success_ci(results: list[dict[str, Any]], seed: int = 0) -> dict[str, float]:
-    """Success rate with a 95% bootstrap interval, and how often each part of the final action was right.
-    Games on the same context form one cluster (every seed's agent plays the same held-out contexts)."""
+    """Success rate with a 95% bootstrap interval, and the part rates. Games on the same context form one
+    cluster (every seed's agent plays the same held-out contexts)."""
     values = np.array([float(r["success"]) for r in results])
     clusters = [r["seed"] for r in results]
     ci = cluster_bootstrap_ci(values, clusters, np.mean, n_boot=1000, seed=seed)
-    rates = {
-        f"{part}_right": round(float(np.mean([r["right"][part] for r in results])), 4)
-        for part in ("status", "flight", "name")
-    }
     return {
         "success": round(ci.estimate, 4),
         "ci_low": round(ci.ci_low, 4),
         "ci_high": round(ci.ci_high, 4),
-        **rates,
+        **part_rates(results),
+    }
+
+
+def part_rates(results: list[dict[str, Any]]) -> dict[str, float | None]:
+    """How often the status and the name were right, and, over the games whose correct action names a
+    flight, how often the flight was (elsewhere "no flight" is right for free)."""
+    due = [r for r in results if r["flight_due"]]
+
+    def rate(rows, value):
+        return round(sum(map(value, rows)) / len(rows), 4) if rows else None
+
+    return {
+        "status_right": rate(results, lambda r: r["right"]["status"]),
+        "name_right": rate(results, lambda r: r["right"]["name"]),
+        "flight_right_when_due": rate(due, lambda r: r["right"]["flight"]),
+        "success_when_flight_due": rate(due, lambda r: r["success"]),
     }
 
 

@@ -33,7 +33,7 @@ from ml.calm.model import (
     CalmModel,
     Vocab,
 )
-from ml.calm.world import FIRST_ID, N_FLIGHTS, Context, parse_action, parts_right
+from ml.calm.world import FIRST_ID, N_FLIGHTS, Context, correct_action, parse_action, parts_right
 from ml.lm.seeding import seed_everything
 from ml.rl.envs.base import History
 
@@ -264,6 +264,7 @@ def self_play(agent: Callable, n: int, first_seed: int = HELD_OUT_BASE) -> list[
                 "action": env.action.text() if env.action else None,
                 "truncated": env.action is None,
                 "right": parts_right(env.context, env.action),
+                "flight_due": correct_action(env.context).flight is not None,
             }
         )
     return results

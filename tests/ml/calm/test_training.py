@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from ml.calm import data
-from ml.calm.experiments import evaluate_entry, train_entry
+from ml.calm.experiments import evaluate_entry, part_rates, train_entry
 from ml.calm.model import AGENT, CalmConfig, CalmModel, Vocab, load
 from ml.calm.train import CalmAgent, TrainSettings, collate, dialogue_ids, make_example, self_play, train
 from ml.calm.world import Context, is_success, parse_action
@@ -240,3 +240,25 @@ def test_bad_inputs_get_clear_errors(workdirs):
         get("calm.evaluate").validate({"variants": "calm,bogus"})
     with pytest.raises(ParamError, match="n_embd"):
         get("calm.train").validate({"n_embd": 30})
+
+
+def test_the_flight_rate_counts_only_games_whose_correct_action_names_a_flight():
+    def game(success, status, flight, name, due):
+        return {
+            "success": success,
+            "right": {"status": status, "flight": flight, "name": name},
+            "flight_due": due,
+        }
+
+    games = [game(True, True, True, True, True), game(False, True, False, True, True)]
+    games += [
+        game(True, True, True, True, False),
+        game(False, False, True, False, False),
+    ]  # "no flight" is right
+    assert part_rates(games) == {
+        "status_right": 0.75,
+        "name_right": 0.75,
+        "flight_right_when_due": 0.5,
+        "success_when_flight_due": 0.5,
+    }
+    assert part_rates(games[2:])["flight_right_when_due"] is None
