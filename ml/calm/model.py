@@ -9,11 +9,19 @@ Input layout: [31 table vectors] [reward token] then, for each turn, a speaker t
 flight is one vector: the word embeddings of its 13 fields (id, airports, dates, times, class,
 airline, price, connections) concatenated and passed through a small MLP, so the id token the agent
 must say is the same embedding the table was built from. The 31st vector is the reservation.
+
+Flight ids are chosen by pointing into the table: where the LM says a flight id, the probability it
+gives to "some flight id" is shared among the 30 flights by a pointer, a query from the hidden state
+against a key per flight that is linear in the flight's field embeddings. A linear key makes a flight's
+score a sum of per-field terms, which is the shape of the task (every constraint met, then the lowest
+fare); without it the agent picked flights at chance (bench/results/calm). The auxiliary head points
+the same way from the pooled dialogue state, with one more logit for "no flight".
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -125,10 +133,17 @@ class CalmModel(nn.Module):
         if config.use_table:
             self.flight_mlp = nn.Sequential(nn.Linear(FIELDS * d, d), nn.GELU(), nn.Linear(d, d))
             self.reservation_proj = nn.Linear(2 * d, d)
+            self.flight_key = nn.Linear(FIELDS * d, d)
+            self.flight_query = nn.Linear(d, d)
+            flight_ids = [vocab.id(str(FIRST_ID + i)) for i in range(N_FLIGHTS)]
+            self.register_buffer("flight_tokens", torch.tensor(flight_ids), persistent=False)
         if config.aux_weight > 0:
+            if not config.use_table:
+                raise ValueError("the auxiliary loss points into the flight table; it needs use_table")
             self.pool_query = nn.Linear(d, 1)
             self.status_head = nn.Linear(d, len(STATUSES))
-            self.flight_head = nn.Linear(d, N_FLIGHTS + 1)  # the last class: no flight
+            self.aux_query = nn.Linear(d, d)
+            self.no_flight_head = nn.Linear(d, 1)
 
     @property
     def prefix_len(self) -> int:
@@ -140,31 +155,46 @@ class CalmModel(nn.Module):
         return flights, [self.vocab.id("reservation"), self.vocab.id(held)]
 
     def embed(self, input_ids: torch.Tensor, tables: torch.Tensor | None, held: torch.Tensor | None):
+        """The LM's input embeddings (the table prefix first, where there is one) and the flights'
+        pointer keys (None without a table)."""
         wte = self.lm.transformer.wte
         emb = wte(input_ids)
         if not self.config.use_table:
-            return emb
+            return emb, None
         b = input_ids.shape[0]
-        flights = self.flight_mlp(wte(tables).reshape(b, N_FLIGHTS, -1))
+        fields = wte(tables).reshape(b, N_FLIGHTS, -1)
         reservation = self.reservation_proj(wte(held).reshape(b, 1, -1))
-        return torch.cat([flights, reservation, emb], dim=1)
+        return torch.cat([self.flight_mlp(fields), reservation, emb], dim=1), self.flight_key(fields)
+
+    def point(self, logits: torch.Tensor, hidden: torch.Tensor, keys: torch.Tensor | None) -> torch.Tensor:
+        """The LM's logits with the flight-id tokens' share of the probability split by the pointer:
+        log P(flight i) = log P(some flight id) + log softmax_i(query · key_i)."""
+        if keys is None:
+            return logits
+        scores = self.flight_query(hidden) @ keys.transpose(1, 2) / math.sqrt(keys.shape[-1])
+        some_id = logits[..., self.flight_tokens].logsumexp(-1, keepdim=True)
+        return logits.index_copy(-1, self.flight_tokens, some_id + scores.log_softmax(-1))
 
     def forward(self, input_ids, attention_mask, tables=None, held=None):
-        """Logits and last hidden states over the dialogue positions (the table prefix removed)."""
-        emb = self.embed(input_ids, tables, held)
+        """Logits and last hidden states over the dialogue positions (the table prefix removed), and
+        the flights' pointer keys."""
+        emb, keys = self.embed(input_ids, tables, held)
         if self.config.use_table:
             ones = attention_mask.new_ones(attention_mask.shape[0], TABLE_LEN)
             attention_mask = torch.cat([ones, attention_mask], dim=1)
         out = self.lm(inputs_embeds=emb, attention_mask=attention_mask, output_hidden_states=True)
         p = self.prefix_len
-        return out.logits[:, p:], out.hidden_states[-1][:, p:]
+        hidden = out.hidden_states[-1][:, p:]
+        return self.point(out.logits[:, p:], hidden, keys), hidden, keys
 
-    def aux_logits(self, hidden: torch.Tensor, pool_mask: torch.Tensor):
-        """Status and flight logits from the states the pool may see (the dialogue before the final
-        agent utterance), pooled by learned attention."""
+    def aux_logits(self, hidden: torch.Tensor, pool_mask: torch.Tensor, keys: torch.Tensor):
+        """Status and flight logits (30 flights, then no flight) from the states the pool may see (the
+        dialogue before the final agent utterance), pooled by learned attention."""
         scores = self.pool_query(hidden).squeeze(-1).masked_fill(~pool_mask, float("-inf"))
         pooled = (scores.softmax(-1).unsqueeze(-1) * hidden).sum(1)
-        return self.status_head(pooled), self.flight_head(pooled)
+        flights = (self.aux_query(pooled).unsqueeze(1) @ keys.transpose(1, 2)).squeeze(1)
+        flights = flights / math.sqrt(keys.shape[-1])
+        return self.status_head(pooled), torch.cat([flights, self.no_flight_head(pooled)], dim=-1)
 
     # ----- saving and loading
 

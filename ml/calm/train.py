@@ -118,7 +118,7 @@ def collate(examples: list[Example], pad: int, use_table: bool) -> dict[str, tor
 
 
 def loss_of(model: CalmModel, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
-    logits, hidden = model(
+    logits, hidden, keys = model(
         batch["input_ids"], batch["attention_mask"], batch.get("tables"), batch.get("held")
     )
     lm_loss = F.cross_entropy(
@@ -127,7 +127,7 @@ def loss_of(model: CalmModel, batch: dict[str, torch.Tensor]) -> tuple[torch.Ten
     parts = {"lm": lm_loss.item()}
     loss = lm_loss
     if model.config.aux_weight > 0:
-        status_logits, flight_logits = model.aux_logits(hidden, batch["pool_mask"].bool())
+        status_logits, flight_logits = model.aux_logits(hidden, batch["pool_mask"].bool(), keys)
         aux = F.cross_entropy(status_logits, batch["status"]) + F.cross_entropy(
             flight_logits, batch["flight"]
         )
@@ -234,16 +234,19 @@ class CalmAgent:
         if model.config.use_table:
             flights, reservation = model.table_ids(env.context)
             tables, held = torch.tensor([flights]), torch.tensor([reservation])
-        emb = model.embed(input_ids, tables, held)
-        out = model.lm(inputs_embeds=emb, use_cache=True)
+        emb, keys = model.embed(input_ids, tables, held)
+        out = model.lm(inputs_embeds=emb, use_cache=True, output_hidden_states=True)
         produced = []
         eol = vocab.id(EOL)
         for _ in range(self.max_new_tokens):
-            token = int(out.logits[0, -1].argmax())
+            logits = model.point(out.logits[:, -1:], out.hidden_states[-1][:, -1:], keys)
+            token = int(logits[0, -1].argmax())
             if token == eol:
                 break
             produced.append(token)
-            out = model.lm(input_ids=torch.tensor([[token]]), cache=out.cache, use_cache=True)
+            out = model.lm(
+                input_ids=torch.tensor([[token]]), cache=out.cache, use_cache=True, output_hidden_states=True
+            )
         return vocab.decode(produced) or "Hello?"
 
 

@@ -140,13 +140,36 @@ def test_the_auxiliary_pool_ignores_the_final_action(dialogues):
     changed = dict(batch, input_ids=batch["input_ids"].clone())
     changed["input_ids"][0, example.pool_len :] = model.vocab.id("Delta")
     with torch.no_grad():
-        outs = [
-            model.aux_logits(
-                model(b["input_ids"], b["attention_mask"], b["tables"], b["held"])[1], b["pool_mask"]
-            )
-            for b in (batch, changed)
-        ]
+        outs = []
+        for b in (batch, changed):
+            _, hidden, keys = model(b["input_ids"], b["attention_mask"], b["tables"], b["held"])
+            outs.append(model.aux_logits(hidden, b["pool_mask"], keys))
     assert torch.allclose(outs[0][0], outs[1][0]) and torch.allclose(outs[0][1], outs[1][1])
+
+
+def test_the_pointer_shares_the_lms_flight_id_mass_among_the_flights():
+    torch.manual_seed(0)
+    model = _model().eval()
+    vocab_size, d = len(model.vocab), model.config.n_embd
+    logits, hidden = torch.randn(1, 2, vocab_size), torch.randn(1, 2, d)
+    with torch.no_grad():
+        keys = torch.zeros(1, 30, d)
+        keys[0, 7] = 10 * model.flight_query(hidden)[0, 1]  # flight 7 matches the second position's query
+        pointed = model.point(logits, hidden, keys)
+    ids = model.flight_tokens
+    others = torch.ones(vocab_size, dtype=torch.bool)
+    others[ids] = False
+    assert torch.equal(pointed[..., others], logits[..., others])
+    assert torch.allclose(pointed[..., ids].logsumexp(-1), logits[..., ids].logsumexp(-1), atol=1e-5)
+    assert int(pointed[0, 1, ids].argmax()) == 7
+    assert model.vocab.tokens[int(ids[7])] == "1007"
+    # Without a table there is nothing to point at: the plain LM's logits pass through.
+    assert model.point(logits, hidden, None) is logits
+
+
+def test_the_auxiliary_loss_needs_the_table():
+    with pytest.raises(ValueError, match="needs use_table"):
+        _model(use_table=False, aux_weight=0.5)
 
 
 def test_training_lowers_the_loss_and_the_checkpoint_round_trips(tmp_path, dialogues):
