@@ -117,6 +117,11 @@ class CalmConfig:
     max_tokens: int = 384  # dialogue tokens kept (the oldest are dropped beyond this)
 
 
+def flight_scores(queries: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
+    """Scaled dot products of (batch, positions, d) queries with (batch, flights, d) keys."""
+    return queries @ keys.transpose(1, 2) / math.sqrt(keys.shape[-1])
+
+
 class CalmModel(nn.Module):
     def __init__(self, vocab: Vocab, config: CalmConfig):
         super().__init__()
@@ -171,7 +176,7 @@ class CalmModel(nn.Module):
         log P(flight i) = log P(some flight id) + log softmax_i(query · key_i)."""
         if keys is None:
             return logits
-        scores = self.flight_query(hidden) @ keys.transpose(1, 2) / math.sqrt(keys.shape[-1])
+        scores = flight_scores(self.flight_query(hidden), keys)
         some_id = logits[..., self.flight_tokens].logsumexp(-1, keepdim=True)
         return logits.index_copy(-1, self.flight_tokens, some_id + scores.log_softmax(-1))
 
@@ -192,8 +197,7 @@ class CalmModel(nn.Module):
         dialogue before the final agent utterance), pooled by learned attention."""
         scores = self.pool_query(hidden).squeeze(-1).masked_fill(~pool_mask, float("-inf"))
         pooled = (scores.softmax(-1).unsqueeze(-1) * hidden).sum(1)
-        flights = (self.aux_query(pooled).unsqueeze(1) @ keys.transpose(1, 2)).squeeze(1)
-        flights = flights / math.sqrt(keys.shape[-1])
+        flights = flight_scores(self.aux_query(pooled).unsqueeze(1), keys).squeeze(1)
         return self.status_head(pooled), torch.cat([flights, self.no_flight_head(pooled)], dim=-1)
 
     # ----- saving and loading
