@@ -67,6 +67,19 @@ def success_ci(results: list[dict[str, Any]], seed: int = 0) -> dict[str, float]
     }
 
 
+def success_gap(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> dict[str, Any]:
+    """A's success minus B's in points, with a 95% CI, where both played the same contexts in the same
+    order: the difference is taken game by game and resampled by context."""
+    if [r["seed"] for r in a] != [r["seed"] for r in b]:
+        raise ValueError("the two agents did not play the same contexts in the same order")
+    gap = np.array([float(x["success"]) - float(y["success"]) for x, y in zip(a, b, strict=True)])
+    ci = cluster_bootstrap_ci(gap, [r["seed"] for r in a], np.mean, n_boot=1000, seed=0)
+    return {
+        "points": round(100 * ci.estimate, 1),
+        "ci": [round(100 * ci.ci_low, 1), round(100 * ci.ci_high, 1)],
+    }
+
+
 def part_rates(results: list[dict[str, Any]]) -> dict[str, float | None]:
     """How often the status and the name were right, and, over the games whose correct action names a
     flight, how often the flight was (elsewhere "no flight" is right for free)."""
@@ -173,14 +186,10 @@ def evaluate_entry(params: dict[str, Any], workdir: Path, report) -> ExperimentR
         runs.append({"seed": seed, **outcome["figures"], **outcome["summary"]})
     table = {v: success_ci(results[v]) for v in variants}
     metrics: dict[str, Any] = {"seeds": seeds, "games_per_seed": games, "variants": table, "runs": runs}
-    if "calm" in variants and "plain" in variants:
-        calm = np.array([float(r["success"]) for r in results["calm"]])
-        gap = calm - np.array([float(r["success"]) for r in results["plain"]])
-        ci = cluster_bootstrap_ci(gap, [r["seed"] for r in results["calm"]], np.mean, n_boot=1000, seed=0)
-        metrics["calm_minus_plain"] = {
-            "points": round(100 * ci.estimate, 1),
-            "ci": [round(100 * ci.ci_low, 1), round(100 * ci.ci_high, 1)],
-        }
+    if "calm" in variants:
+        for other in variants:
+            if other != "calm":
+                metrics[f"calm_minus_{other}"] = success_gap(results["calm"], results[other])
     agents = [
         ArtifactOut(workdir / f"seed{seed}" / variant, "checkpoint", f"calm-{variant}-seed{seed}")
         for seed, variant in jobs

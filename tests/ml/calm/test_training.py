@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from ml.calm import data
-from ml.calm.experiments import evaluate_entry, part_rates, train_entry
+from ml.calm.experiments import evaluate_entry, part_rates, success_gap, train_entry
 from ml.calm.model import AGENT, CalmConfig, CalmModel, Vocab, load
 from ml.calm.train import CalmAgent, TrainSettings, collate, dialogue_ids, make_example, self_play, train
 from ml.calm.world import Context, is_success, parse_action
@@ -285,3 +285,15 @@ def test_the_flight_rate_counts_only_games_whose_correct_action_names_a_flight()
         "success_when_flight_due": 0.5,
     }
     assert part_rates(games[2:])["flight_right_when_due"] is None
+
+
+def test_the_success_gap_pairs_games_by_context():
+    def games(wins):
+        return [{"seed": 100 + i % 2, "success": w} for i, w in enumerate(wins)]
+
+    gap = success_gap(games([True, True, False, True]), games([False, True, False, False]))
+    assert gap["points"] == 50.0
+    assert gap["ci"][0] <= 50.0 <= gap["ci"][1]
+    assert success_gap(games([True, False]), games([True, False])) == {"points": 0.0, "ci": [0.0, 0.0]}
+    with pytest.raises(ValueError, match="same contexts"):
+        success_gap(games([True]), [{"seed": 7, "success": True}])
