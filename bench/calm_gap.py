@@ -19,7 +19,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def games_of(path: Path, variant: str) -> list[dict]:
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    from ml.lm.experiment import read_jsonl_records
+
+    try:
+        rows = read_jsonl_records(path, ("variant",))
+    except (OSError, ValueError) as exc:
+        raise SystemExit(str(exc)) from None
     games = [r for r in rows if r["variant"] == variant]
     if not games:
         found = sorted({r["variant"] for r in rows})

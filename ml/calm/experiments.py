@@ -70,10 +70,11 @@ def success_ci(results: list[dict[str, Any]], seed: int = 0) -> dict[str, float]
 def success_gap(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> dict[str, Any]:
     """A's success minus B's in points, with a 95% CI, where both played the same contexts in the same
     order: the difference is taken game by game and resampled by context."""
-    if [r["seed"] for r in a] != [r["seed"] for r in b]:
+    contexts = [r["seed"] for r in a]
+    if contexts != [r["seed"] for r in b]:
         raise ValueError("the two agents did not play the same contexts in the same order")
     gap = np.array([float(x["success"]) - float(y["success"]) for x, y in zip(a, b, strict=True)])
-    ci = cluster_bootstrap_ci(gap, [r["seed"] for r in a], np.mean, n_boot=1000, seed=0)
+    ci = cluster_bootstrap_ci(gap, contexts, np.mean, n_boot=1000, seed=0)
     return {
         "points": round(100 * ci.estimate, 1),
         "ci": [round(100 * ci.ci_low, 1), round(100 * ci.ci_high, 1)],
@@ -186,10 +187,8 @@ def evaluate_entry(params: dict[str, Any], workdir: Path, report) -> ExperimentR
         runs.append({"seed": seed, **outcome["figures"], **outcome["summary"]})
     table = {v: success_ci(results[v]) for v in variants}
     metrics: dict[str, Any] = {"seeds": seeds, "games_per_seed": games, "variants": table, "runs": runs}
-    if "calm" in variants:
-        for other in variants:
-            if other != "calm":
-                metrics[f"calm_minus_{other}"] = success_gap(results["calm"], results[other])
+    others = [v for v in variants if v != "calm"] if "calm" in variants else []
+    metrics.update({f"calm_minus_{v}": success_gap(results["calm"], results[v]) for v in others})
     agents = [
         ArtifactOut(workdir / f"seed{seed}" / variant, "checkpoint", f"calm-{variant}-seed{seed}")
         for seed, variant in jobs
