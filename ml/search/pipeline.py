@@ -18,8 +18,9 @@ One seed runs the whole chain on disjoint problems (`search.train` does steps 1,
 7. a FLOPs-matched comparison with a policy about 14 times larger trained on the same data.
 
 Two stages run in child processes, so that a seed keeps both cores of a small machine busy: the larger
-policy trains beside everything else (LargePolicyProcess), and the revision chains run beside the pools
-and beam search (RevisionsProcess).
+policy trains beside everything else (LargePolicyProcess), and a helper runs the revision chains beside
+the pools and beam search, then takes the beam-search jobs the parent has not reached (HelperProcess,
+BeamJobs).
 
 `ml.search.report` pools the seeds into summary.json (bootstrap CIs) and the plots.
 """
@@ -263,20 +264,92 @@ class LargePolicyProcess(ChildStage):
         return model, seconds
 
 
-class RevisionsProcess(ChildStage):
-    """The revision chains on the test problems (`run_revisions`), in a child process while the parent
-    runs the pools and beam search: they need only the revision model and the ORM, saved for it."""
+class HelperProcess(ChildStage):
+    """The parent's helper while it runs the pools and beam search: the revision chains on the test
+    problems (`run_revisions`), then whichever beam-search jobs the parent has not claimed yet
+    (BeamJobs), so that neither core idles at the end. It needs the policy, the PRM, the revision model
+    and the ORM, saved for it."""
 
-    stage, what = "revisions", "the revision chains"
+    stage, what = "helper", "the revision chains and shared beam search"
 
     def __init__(self, params: dict[str, Any], seed: int, models: Models):
-        needed = replace(models, policy=None, prm=None, prm_oracle=None, large=None)
+        needed = replace(models, prm_oracle=None, large=None)
         super().__init__(params, seed, prepare=lambda folder: save_models(needed, folder / "models"))
 
     def result(self) -> tuple[dict[str, Any], float]:
-        """run_revisions' result and its seconds."""
-        folder, seconds = self.wait()
-        return json.loads((folder / "revisions.json").read_text()), seconds
+        """run_revisions' result and the seconds the chains took (the beam jobs are BeamJobs')."""
+        folder, _ = self.wait()
+        revisions = json.loads((folder / "revisions.json").read_text())
+        return revisions, revisions.pop("seconds")
+
+
+class BeamJobs:
+    """Beam search at every (split, lookahead, budget), shared by the parent and its HelperProcess
+    through a folder. Whoever creates a job's claim file first runs that job and saves its per-problem
+    results there. Both take the jobs largest first, so they finish within one small job of each other.
+    A job's results do not depend on who runs it: every prefix has its own sampling seed."""
+
+    def __init__(self, folder: Path, params: dict[str, Any], sets: dict[str, list]):
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        jobs = [(split, k, n) for split in ("validation", "test") for k in (0, 1) for n in params["budgets"]]
+        # cost in step generations per round: problems x N x (k + 1)
+        self.jobs = sorted(jobs, key=lambda job: -len(sets[job[0]]) * job[2] * (job[1] + 1))
+
+    def _path(self, job: tuple[str, int, int], suffix: str) -> Path:
+        split, k, n = job
+        return self.folder / f"{split}_k{k}_n{n}{suffix}"
+
+    def _claim(self, job: tuple[str, int, int]) -> bool:
+        import os
+
+        try:  # an exclusive create is atomic, so two processes never both win a job
+            os.close(os.open(self._path(job, ".claim"), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return False
+        return True
+
+    def run(self, params, models: Models, domain, sets, seed: int) -> int:
+        """Run every job not yet claimed; how many this process ran."""
+        from ml.search.beam import lm_step_sampler, prm_prefix_scorer
+
+        sampler = lm_step_sampler(models.policy, models.tokenizer)
+        scorer = prm_prefix_scorer(models.prm, models.tokenizer, "last")
+        ran = 0
+        for job in self.jobs:
+            if self._claim(job):
+                split, k, n = job
+                correct = beam_accuracy(params, sampler, scorer, domain, sets[split], k, n, seed)
+                np.save(self._path(job, ".npy"), correct)
+                ran += 1
+        return ran
+
+    def collect(self, curves: dict[str, dict[str, dict[int, np.ndarray]]]) -> None:
+        """Add every job's results to the curves, budgets in order (once both processes are done)."""
+        for split, k, n in sorted(self.jobs):
+            curves[split].setdefault(f"beam_k{k}", {})[n] = np.load(self._path((split, k, n), ".npy"))
+
+
+def beam_accuracy(params, sampler, scorer, domain, problem_set, k: int, n: int, seed: int) -> np.ndarray:
+    """Beam search (width M, lookahead k) at budget n on each problem; 1.0 where weighted best-of-N over
+    its finished candidates picks the right answer."""
+    from ml.search.beam import beam_search
+    from ml.search.select import weighted_best_of_n
+
+    width = params["beam_width"]
+    m = min(width, n)
+    # a solution has at most max_operands steps (the answer line included): twice that is plenty, and
+    # stops rambling candidates from running to the paper's 40 rounds
+    results = beam_search(
+        [domain.prompt(p) for p in problem_set], sampler, scorer, n=n, m=m if n % m == 0 else 1,
+        lookahead=k, seed=seed, max_rounds=2 * params["max_operands"],
+    )  # fmt: skip
+    correct = []
+    for problem, result in zip(problem_set, results, strict=True):
+        answers = [domain.answer("".join(c.steps)) for c in result.finished]
+        chosen = weighted_best_of_n(answers, [c.score for c in result.finished])
+        correct.append(float(chosen == problem.answer))
+    return np.array(correct)
 
 
 def train_large_policy(params: dict[str, Any], folder: Path, seed: int) -> None:
@@ -287,14 +360,18 @@ def train_large_policy(params: dict[str, Any], folder: Path, seed: int) -> None:
     tokenizer.save_pretrained(folder / "model")
 
 
-def revisions_stage(params: dict[str, Any], folder: Path, seed: int) -> None:
-    """RevisionsProcess's child: the revision chains on the seed's test problems."""
+def helper_stage(params: dict[str, Any], folder: Path, seed: int) -> None:
+    """HelperProcess's child: the revision chains on the seed's test problems, then the beam jobs left."""
     domain, sets = problems(params, seed)
-    result = run_revisions(params, load_models(folder / "models"), domain, sets["test"], seed)
+    models = load_models(folder / "models")
+    started = time.perf_counter()
+    result = run_revisions(params, models, domain, sets["test"], seed)
+    result["seconds"] = time.perf_counter() - started
     (folder / "revisions.json").write_text(json.dumps(result))
+    BeamJobs(folder / "beam", params, sets).run(params, models, domain, sets, seed)
 
 
-STAGES = {"large-policy": train_large_policy, "revisions": revisions_stage}
+STAGES = {"large-policy": train_large_policy, "helper": helper_stage}
 
 
 def run_child_stage(stage: str, folder: Path, seed: int) -> None:
@@ -506,10 +583,16 @@ def _run_seed(params, seed: int, report: ProgressFn, large_policy: LargePolicyPr
     models = trained_models(params, seed, scaled(report, 0.0, 0.4))
     domain, sets = problems(params, seed)
     budgets = params["budgets"]
-    with RevisionsProcess(params, seed, models) as revisions:  # on the other core, beside the search
-        curves, stats, times = _search(params, models, domain, sets, seed, report)
-        report(0.75, "waiting for the revision chains")
-        revision, times["revisions"] = revisions.result()
+    with HelperProcess(params, seed, models) as helper:  # on the other core, beside the search
+        curves, stats, times = _pool_curves(params, models, domain, sets, seed)
+        report(0.55, "pools scored")
+        started = time.perf_counter()
+        beam = BeamJobs(helper.folder / "beam", params, sets)
+        ran = beam.run(params, models, domain, sets, seed)
+        report(0.75, "beam search done here; waiting for the helper (revision chains, its beam jobs)")
+        revision, times["revisions"] = helper.result()
+        beam.collect(curves)
+        times["beam"] = time.perf_counter() - started  # until every job is in, the helper's too
     report(0.9, "revisions done")
 
     with_large_policy(models, large_policy, scaled(report, 0.9, 0.95))
@@ -525,6 +608,7 @@ def _run_seed(params, seed: int, report: ProgressFn, large_policy: LargePolicyPr
         "training": models.info,
         "times": {k: round(v, 1) for k, v in times.items()},
         "revisions": revision,
+        "beam_jobs_in_helper": len(beam.jobs) - ran,
         "flops_matched": matched,
         "test_pass_at_1": float(np.mean(stats["test"]["pass_at_1"])),
         "mean_tokens_per_solution": stats["test"]["mean_tokens"],
@@ -560,12 +644,10 @@ def _run_seed(params, seed: int, report: ProgressFn, large_policy: LargePolicyPr
     return summary
 
 
-def _search(params, models: Models, domain, sets, seed: int, report: ProgressFn):
-    """Pools (majority, best-of-N, weighted best-of-N) and beam search on validation and test: the
-    per-problem curves of every method, each split's difficulty statistics, and the seconds spent."""
-    from ml.search.beam import beam_search, lm_step_sampler, prm_prefix_scorer
+def _pool_curves(params, models: Models, domain, sets, seed: int):
+    """Pools (majority, best-of-N, weighted best-of-N) on validation and test: the per-problem curves of
+    every pool method, each split's difficulty statistics, and the seconds spent."""
     from ml.search.budget import pool_accuracy
-    from ml.search.select import weighted_best_of_n
 
     budgets = params["budgets"]
     times: dict[str, float] = {}
@@ -587,33 +669,6 @@ def _search(params, models: Models, domain, sets, seed: int, report: ProgressFn)
             "mean_tokens": mean_tokens,
         }
     times["pools"] = time.perf_counter() - started
-    report(0.55, "pools scored")
-
-    started = time.perf_counter()
-    sampler = lm_step_sampler(models.policy, models.tokenizer)
-    scorer = prm_prefix_scorer(models.prm, models.tokenizer, "last")
-    width = params["beam_width"]
-    # a solution has at most max_operands steps (the answer line included): twice that is plenty, and
-    # stops rambling candidates from running to the paper's 40 rounds
-    rounds = 2 * params["max_operands"]
-    for split in ("validation", "test"):
-        prompts = [domain.prompt(p) for p in sets[split]]
-        for k in (0, 1):
-            curves[split][f"beam_k{k}"] = {}
-            for n in budgets:
-                m = min(width, n)
-                results = beam_search(
-                    prompts, sampler, scorer, n=n, m=m if n % m == 0 else 1, lookahead=k, seed=seed,
-                    max_rounds=rounds,
-                )  # fmt: skip
-                correct = []
-                for problem, result in zip(sets[split], results, strict=True):
-                    answers = [domain.answer("".join(c.steps)) for c in result.finished]
-                    chosen = weighted_best_of_n(answers, [c.score for c in result.finished])
-                    correct.append(float(chosen == problem.answer))
-                curves[split][f"beam_k{k}"][n] = np.array(correct)
-    times["beam"] = time.perf_counter() - started
-    report(0.75, "beam search done")
     return curves, stats, times
 
 

@@ -219,3 +219,37 @@ def test_labelled_solutions_carry_monte_carlo_and_exact_labels(memorised):
     params = {"verifier_init": "scratch", "prm_steps": 1, "verifier_lr": 1e-3, "oracle_prm": False}
     verifiers, _ = train_verifiers(params, policy, tokenizer, labelled, seed=0)
     assert set(verifiers) == {"prm", "orm"}
+
+
+def test_beam_jobs_run_once_each_whichever_process_claims_them(memorised, tmp_path):
+    import numpy as np
+
+    from ml.search.pipeline import BeamJobs, Models
+
+    policy, tokenizer, seen = memorised
+    prm = StepScorer(tiny_backbone()[0])
+    models = Models(policy, tokenizer, prm, orm=None, prm_oracle=None, revision=None, large=None, info={})
+    params = {"budgets": [1, 2, 4], "beam_width": 2, "max_operands": 2}
+    sets = {"validation": seen[:2], "test": seen[2:6]}
+
+    alone = BeamJobs(tmp_path / "alone", params, sets)
+    assert alone.jobs[0] == ("test", 1, 4)  # the largest job goes first
+    assert alone.run(params, models, easy, sets, seed=0) == 12
+    assert alone.run(params, models, easy, sets, seed=0) == 0  # every job is claimed
+    expected = {"validation": {}, "test": {}}
+    alone.collect(expected)
+
+    # another process claimed every other job: this one runs only the rest
+    shared = BeamJobs(tmp_path / "shared", params, sets)
+    taken = shared.jobs[::2]
+    assert all(shared._claim(job) for job in taken) and not any(shared._claim(job) for job in taken)
+    assert shared.run(params, models, easy, sets, seed=0) == 6
+    for job in taken:  # ... and now the other process runs its own
+        shared._path(job, ".claim").unlink()
+    assert BeamJobs(tmp_path / "shared", params, sets).run(params, models, easy, sets, seed=0) == 6
+    got = {"validation": {}, "test": {}}
+    shared.collect(got)
+    for split in expected:
+        assert list(got[split]["beam_k0"]) == [1, 2, 4]  # budgets in order
+        for name, curve in expected[split].items():
+            assert all(np.array_equal(curve[n], got[split][name][n]) for n in curve)

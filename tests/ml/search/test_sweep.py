@@ -41,6 +41,7 @@ def test_sweep_smoke_end_to_end(tmp_path):
         excluded = run["compute_optimal_predicted"][budget]["efficiency_multiplier"]
         assert included is None or included < excluded
     assert set(run["times"]) == {"pools", "beam", "revisions", "flops_matched"}
+    assert 0 <= run["beam_jobs_in_helper"] <= 12  # 2 splits x 2 lookaheads x 3 budgets, shared
     assert set(run["training"]["seconds"]) == {"policy", "verifiers", "revision", "large_policy"}
     assert len(run["bins"]["oracle"]) == len(run["per_problem"]["beam_k0"]["4"]) == 12
     matched = run["flops_matched"]
