@@ -25,6 +25,23 @@ from ml.search.policy import sample_solutions, train_policy  # noqa: E402
 from ml.search.tasks import ArithmeticChains, make_splits  # noqa: E402
 
 
+def pass_at_1(policy, tokenizer, domain, problems, samples: int, seed: int) -> dict:
+    """pass@1 (the share of `samples` solutions at temperature 1 that reach the answer), overall and by
+    the problem's number of steps, each rounded to 3 places."""
+    solutions = sample_solutions(
+        policy, tokenizer, [domain.prompt(p) for p in problems], n=samples, seed=seed
+    )
+    by_steps: dict[int, list[float]] = defaultdict(list)
+    for problem, per in zip(problems, solutions, strict=True):
+        right = sum(domain.answer(text) == problem.answer for text, _ in per)
+        by_steps[problem.n_steps].append(right / len(per))
+    every = [acc for accs in by_steps.values() for acc in accs]
+    return {
+        "pass_at_1": round(sum(every) / len(every), 3),
+        "pass_at_1_by_steps": {k: round(sum(v) / len(v), 3) for k, v in sorted(by_steps.items())},
+    }
+
+
 def measure(cap: int, args: argparse.Namespace) -> dict:
     domain = ArithmeticChains(max_operands=8, max_operand=20, max_value=cap)
     splits = make_splits(domain, args.seed, {"train": args.train, "test": args.test})
@@ -33,18 +50,9 @@ def measure(cap: int, args: argparse.Namespace) -> dict:
         domain, splits["train"], slip_rate=0.1, n_embd=args.n_embd, steps=args.steps, seed=args.seed
     )
     train_seconds = time.perf_counter() - started
-    samples = sample_solutions(
-        policy, tokenizer, [domain.prompt(p) for p in splits["test"]], n=args.samples, seed=args.seed
-    )
-    by_steps: dict[int, list[float]] = defaultdict(list)
-    for problem, solutions in zip(splits["test"], samples, strict=True):
-        right = sum(domain.answer(text) == problem.answer for text, _ in solutions)
-        by_steps[problem.n_steps].append(right / len(solutions))
-    every = [acc for accs in by_steps.values() for acc in accs]
     return {
         "cap": cap,
-        "pass_at_1": round(sum(every) / len(every), 3),
-        "pass_at_1_by_steps": {k: round(sum(v) / len(v), 3) for k, v in sorted(by_steps.items())},
+        **pass_at_1(policy, tokenizer, domain, splits["test"], args.samples, args.seed),
         "train_seconds": round(train_seconds, 1),
     }
 

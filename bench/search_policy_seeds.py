@@ -15,36 +15,28 @@ import argparse
 import json
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
 
+from search_policy_cap import pass_at_1  # noqa: E402  (bench/, the script's own folder)
+
 from ml.experiments import get  # noqa: E402
 from ml.search.pipeline import policy_of_width, problems  # noqa: E402
-from ml.search.policy import sample_solutions  # noqa: E402
 
 
 def measure(seed: int, steps: int, args: argparse.Namespace) -> dict:
     params = get("search.sweep").validate({"policy_steps": steps, "n_embd": args.n_embd})
     domain, sets = problems(params, seed)
-    test = sets["test"][: args.test]
     started = time.perf_counter()
     policy, tokenizer = policy_of_width(params, domain, sets["policy"], seed, params["n_embd"])
     train_seconds = time.perf_counter() - started
-    samples = sample_solutions(policy, tokenizer, [domain.prompt(p) for p in test], n=args.samples, seed=seed)
-    by_steps: dict[int, list[float]] = defaultdict(list)
-    for problem, solutions in zip(test, samples, strict=True):
-        right = sum(domain.answer(text) == problem.answer for text, _ in solutions)
-        by_steps[problem.n_steps].append(right / len(solutions))
-    every = [acc for accs in by_steps.values() for acc in accs]
     return {
         "seed": seed,
         "steps": steps,
-        "pass_at_1": round(sum(every) / len(every), 3),
-        "pass_at_1_by_steps": {k: round(sum(v) / len(v), 3) for k, v in sorted(by_steps.items())},
+        **pass_at_1(policy, tokenizer, domain, sets["test"][: args.test], args.samples, seed),
         "train_seconds": round(train_seconds, 1),
     }
 
