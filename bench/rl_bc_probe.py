@@ -8,7 +8,8 @@ state the solver's move has probability 0.3625 and each other move 0.2125. A BC 
 this plays the solver's move greedily (normalised score near 100) and the behaviour's mix at T=1 (near
 50); one that has learned only the marginal plays a random walk. Per step count it prints the mean
 probability the model gives the solver's move at held-out actions, how often that move is its argmax,
-the KL from the behaviour's distribution, and the normalised score played greedily and at T=1.
+the KL from the behaviour's distribution, the normalised score played greedily and at T=1, and the
+share of the actions played that are not moves.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import torch  # noqa: E402
 from ml.rl.data import MAX_NEW_TOKENS, load_trajectories, turn_text  # noqa: E402
 from ml.rl.envs import maze  # noqa: E402
 from ml.rl.envs.datasets import generate  # noqa: E402
-from ml.rl.evaluate import rollout_lm, summarise  # noqa: E402
+from ml.rl.evaluate import episode_seeds, rollout_trajectories, summarise  # noqa: E402
 from ml.rl.policies import history_text  # noqa: E402
 from ml.rl.trainer import RLConfig, train  # noqa: E402
 
@@ -74,7 +75,13 @@ def move_logprobs(model, tokenizer, prompts: list[str], block_size: int) -> torc
 
 
 def probe(model, tokenizer, states: list[tuple[str, int]], block_size: int) -> dict[str, float]:
-    logp = move_logprobs(model, tokenizer, [s for s, _ in states], block_size)
+    return summarise_move_logprobs(
+        move_logprobs(model, tokenizer, [s for s, _ in states], block_size), states
+    )
+
+
+def summarise_move_logprobs(logp: torch.Tensor, states: list[tuple[str, int]]) -> dict[str, float]:
+    """Against the behaviour policy: P(solver move), argmax agreement and KL(behaviour || model)."""
     solver = torch.tensor([m for _, m in states])
     p_solver = logp.exp()[torch.arange(len(states)), solver]
     behaviour = torch.full_like(logp, (1 - SOLVER_SHARE) / 3)
@@ -84,6 +91,22 @@ def probe(model, tokenizer, states: list[tuple[str, int]], block_size: int) -> d
         "p_solver": round(p_solver.mean().item(), 4),
         "argmax_is_solver": round((logp.argmax(-1) == solver).float().mean().item(), 4),
         "kl_from_behaviour": round(kl.mean().item(), 4),
+    }
+
+
+def play(model, tokenizer, episodes: int, seed: int, temperature: float, name: str) -> dict[str, float]:
+    """Score, success rate and the share of actions that are not moves, over `episodes` games."""
+    games = rollout_trajectories(
+        model, tokenizer, "maze_fo", episode_seeds(seed, episodes), temperature, sample_seed=seed
+    )
+    records = [{"return": g.ret, "length": 0, "truncated": g.truncated} for g in games]
+    summary = summarise("maze_fo", records, seed)
+    actions = [t.text for g in games for t in g.turns if t.is_action]
+    unparseable = sum(maze.parse_move(a) is None for a in actions) / max(1, len(actions))
+    return {
+        f"score_{name}": summary["score"],
+        f"success_{name}": summary["success_rate"],
+        f"unparseable_{name}": round(unparseable, 4),
     }
 
 
@@ -122,17 +145,9 @@ def main() -> int:
             row = {"steps": steps, "train_s": round(time.perf_counter() - started, 1)}
             row.update(probe(outcome.model, outcome.tokenizer, states, args.block_size))
             for name, temperature in (("greedy", 0.0), ("t1", 1.0)):
-                records = rollout_lm(
-                    outcome.model,
-                    outcome.tokenizer,
-                    "maze_fo",
-                    args.episodes,
-                    seed=args.seed,
-                    temperature=temperature,
+                row.update(
+                    play(outcome.model, outcome.tokenizer, args.episodes, args.seed, temperature, name)
                 )
-                summary = summarise("maze_fo", records, args.seed)
-                row[f"score_{name}"] = summary["score"]
-                row[f"success_{name}"] = summary["success_rate"]
             print(json.dumps(row), flush=True)
     return 0
 
