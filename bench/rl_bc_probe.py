@@ -30,7 +30,7 @@ import torch  # noqa: E402
 from ml.rl.data import MAX_NEW_TOKENS, load_trajectories, turn_text  # noqa: E402
 from ml.rl.envs import maze  # noqa: E402
 from ml.rl.envs.datasets import generate  # noqa: E402
-from ml.rl.evaluate import episode_seeds, rollout_trajectories, summarise  # noqa: E402
+from ml.rl.evaluate import episode_record, episode_seeds, rollout_trajectories, summarise  # noqa: E402
 from ml.rl.policies import history_text  # noqa: E402
 from ml.rl.trainer import RLConfig, train  # noqa: E402
 
@@ -99,8 +99,7 @@ def play(model, tokenizer, episodes: int, seed: int, temperature: float, name: s
     games = rollout_trajectories(
         model, tokenizer, "maze_fo", episode_seeds(seed, episodes), temperature, sample_seed=seed
     )
-    records = [{"return": g.ret, "length": 0, "truncated": g.truncated} for g in games]
-    summary = summarise("maze_fo", records, seed)
+    summary = summarise("maze_fo", [episode_record(g) for g in games], seed)
     actions = [t.text for g in games for t in g.turns if t.is_action]
     unparseable = sum(maze.parse_move(a) is None for a in actions) / max(1, len(actions))
     return {

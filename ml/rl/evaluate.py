@@ -117,15 +117,17 @@ def rollout_lm(
         report=report,
         **env_options,
     )
-    return [
-        {
-            "seed": game.seed,
-            "return": game.ret,
-            "length": sum(t.is_action for t in game.turns),
-            "truncated": game.truncated,
-        }
-        for game in games
-    ]
+    return [episode_record(game) for game in games]
+
+
+def episode_record(game: Trajectory) -> dict[str, Any]:
+    """What `summarise` reads of a played game: its seed, return, length (actions) and truncation."""
+    return {
+        "seed": game.seed,
+        "return": game.ret,
+        "length": sum(t.is_action for t in game.turns),
+        "truncated": game.truncated,
+    }
 
 
 def summarise(task: str, records: list[dict[str, Any]], seed: int = 0, n_boot: int = 1000) -> dict[str, Any]:
