@@ -4,11 +4,12 @@
 
 Trains the policy exactly as search.train does (catalog defaults; cached under --cache so reruns skip
 it), labels its samples on the labelling problems once, by Monte Carlo rollouts and exactly by the step
-checker, then trains from each --inits start a PRM and an ORM on the Monte Carlo labels and a PRM on
-the exact ones (unless --set oracle_prm=false). On --test test problems it samples a pool of
+checker (--labels narrows that: oracle alone skips the rollouts), then trains from each --inits start
+a PRM and an ORM on the Monte Carlo labels and a PRM on the exact ones (unless --set oracle_prm=false). On --test test problems it samples a pool of
 --pool solutions and prints, per verifier, best-of-N and weighted best-of-N accuracy at N = 1, 4, 16
 and the pool (random subsamples, as the sweep measures them) beside majority voting, the verifier's
-AUROC of right against wrong solutions, how often its favourite of each pool is right and well formed
+AUROC of right against wrong solutions over all pools and within each pool (the one best-of-N needs;
+averaged over the pools holding both), how often its favourite of each pool is right and well formed
 (one line per step, then the answer), and its training seconds; --show K prints each verifier's favourite
 of the first K pools. The last line is JSON.
 """
@@ -31,6 +32,7 @@ from ml import experiments  # noqa: E402
 from ml.search import pipeline  # noqa: E402
 from ml.search.budget import Pool, pool_accuracy  # noqa: E402
 from ml.search.policy import sample_solutions  # noqa: E402
+from ml.search.select import AGGREGATIONS, aggregate  # noqa: E402
 from ml.search.verifiers import score_steps, split_steps  # noqa: E402
 
 
@@ -43,6 +45,15 @@ def auroc(scores: list[float], right: list[bool]) -> float | None:
     greater = (pos[:, None] > neg[None, :]).mean()
     ties = (pos[:, None] == neg[None, :]).mean()
     return float(greater + ties / 2)
+
+
+def within_problem_auroc(scores: list[float], right: list[bool], pool: int) -> float | None:
+    """The mean over problems with both right and wrong samples of their AUROC: what best-of-N needs,
+    since it only ever compares solutions to the same problem (a verifier that only learns difficulty
+    scores well on plain AUROC and no better than chance here)."""
+    values = [auroc(scores[i : i + pool], right[i : i + pool]) for i in range(0, len(scores), pool)]
+    values = [v for v in values if v is not None]
+    return round(float(np.mean(values)), 3) if values else None
 
 
 def cached_policy(params: dict, domain, train_set, seed: int, cache: Path):
@@ -66,6 +77,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--cache", type=Path, default=Path("var/bench/search"))
     parser.add_argument(
+        "--labels",
+        default="mc,oracle",
+        help="labellings to make: mc (rollouts; the PRM and ORM) and oracle (exact; the exact-label PRM)",
+    )
+    parser.add_argument(
         "--show", type=int, default=0, help="print each verifier's favourite of this many pools"
     )
     parser.add_argument(
@@ -81,8 +97,9 @@ def main() -> None:
     policy, tokenizer = cached_policy(params, domain, sets["policy"], args.seed, args.cache)
     print(f"policy ready in {time.perf_counter() - started:.0f} s", flush=True)
     started = time.perf_counter()
-    labelled = pipeline.label_solutions(params, policy, tokenizer, domain, sets["prm"], args.seed)
-    data = labelled["mc"][0]
+    kinds = args.labels.split(",")
+    labelled = pipeline.label_solutions(params, policy, tokenizer, domain, sets["prm"], args.seed, kinds)
+    data = labelled[kinds[0]][0]
     label_seconds = time.perf_counter() - started
     print(f"{len(data)} labelled solutions in {label_seconds:.0f} s", flush=True)
 
@@ -123,7 +140,8 @@ def main() -> None:
         )
         seconds = time.perf_counter() - started
         for name, scorer in verifiers.items():
-            scores = [s[-1] if s else 0.0 for s in score_steps(scorer, tokenizer, rows)]
+            step_scores = score_steps(scorer, tokenizer, rows)
+            scores = [aggregate(s, "last") for s in step_scores]
             pools = [
                 Pool(a, scores[i * args.pool : (i + 1) * args.pool], p.answer)
                 for i, (p, a) in enumerate(zip(sets["test"], answers, strict=True))
@@ -141,6 +159,12 @@ def main() -> None:
                     float(np.mean([well_formed[i * args.pool + j] for i, j in enumerate(top)])), 3
                 ),
                 "auroc": auroc(scores, right),
+                # by step aggregation: min and product read a slip at its own step, last must see it
+                # carried through to the answer
+                "within_problem_auroc": {
+                    how: within_problem_auroc([aggregate(s, how) for s in step_scores], right, args.pool)
+                    for how in AGGREGATIONS
+                },
                 "train_seconds_both": round(seconds, 1),
             }
             for how in ("best_of_n", "weighted_best_of_n"):

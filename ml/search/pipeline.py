@@ -386,10 +386,11 @@ def run_child_stage(stage: str, folder: Path, seed: int) -> None:
     (folder / "seconds.json").write_text(json.dumps(time.perf_counter() - started))
 
 
-def label_solutions(params, policy, tokenizer, domain, labelling_problems, seed: int):
+def label_solutions(params, policy, tokenizer, domain, labelling_problems, seed: int, kinds=("mc", "oracle")):
     """The policy's samples on the labelling problems, each labelled twice: by Monte Carlo rollouts
     ("mc") and exactly by the domain's step checker ("oracle"). Each labelling is split into training
-    data and the held-out tenth of the problems (all their samples) that verifiers early-stop on."""
+    data and the held-out tenth of the problems (all their samples) that verifiers early-stop on.
+    `kinds` narrows the labellings (a benchmark of the exact-label PRM alone skips the rollouts)."""
     from ml.search.policy import sample_solutions
     from ml.search.verifiers import Labelled, mc_step_labels, oracle_step_labels, split_steps
 
@@ -399,10 +400,13 @@ def label_solutions(params, policy, tokenizer, domain, labelling_problems, seed:
         (p, split_steps(text)) for p, per in zip(labelling_problems, sampled, strict=True) for text, _ in per
     ]
     items = [(p, steps) for p, steps in items if steps]
-    by_kind = {
-        "mc": mc_step_labels(policy, tokenizer, domain, items, rollouts=params["rollouts"], seed=seed),
-        "oracle": [oracle_step_labels(domain, p, steps) for p, steps in items],
+    labellers = {
+        "mc": lambda: mc_step_labels(
+            policy, tokenizer, domain, items, rollouts=params["rollouts"], seed=seed
+        ),
+        "oracle": lambda: [oracle_step_labels(domain, p, steps) for p, steps in items],
     }
+    by_kind = {kind: labellers[kind]() for kind in kinds}
     n_held = max(1, len(labelling_problems) // 10)
     held_out = {p.text for p in random.Random(seed).sample(list(labelling_problems), n_held)}
     labelled = {}
@@ -421,7 +425,7 @@ VERIFIERS = {"prm": ("mc", False), "orm": ("mc", True), "prm_oracle": ("oracle",
 
 def train_verifiers(params, policy, tokenizer, labelled, seed: int):
     """The PRM and the ORM on Monte Carlo labels and, with `oracle_prm`, a PRM on exact step labels (an
-    upper bound on what better labels buy). Each is a scalar head on a backbone that starts as a fresh
+    upper bound on what better labels buy); those whose labelling is missing are skipped. Each is a scalar head on a backbone that starts as a fresh
     model of the policy's size or, with `verifier_init=policy`, as a copy of the policy (the paper
     fine-tunes its verifiers from the base model, so they begin knowing the arithmetic). Returns them
     and the steps early stopping kept."""
@@ -433,7 +437,7 @@ def train_verifiers(params, policy, tokenizer, labelled, seed: int):
 
     verifiers, best_steps = {}, {}
     for name, (kind, outcome_only) in VERIFIERS.items():
-        if name == "prm_oracle" and not params["oracle_prm"]:
+        if kind not in labelled or (name == "prm_oracle" and not params["oracle_prm"]):
             continue
         if params["verifier_init"] == "policy":
             backbone = copy.deepcopy(policy)

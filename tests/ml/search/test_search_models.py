@@ -221,6 +221,23 @@ def test_labelled_solutions_carry_monte_carlo_and_exact_labels(memorised):
     assert set(verifiers) == {"prm", "orm"}
 
 
+def test_exact_labels_alone_skip_the_rollouts_and_train_only_the_exact_label_prm(memorised, monkeypatch):
+    from ml.search import pipeline, verifiers
+
+    policy, tokenizer, problems = memorised
+
+    def no_rollouts(*args, **kwargs):
+        raise AssertionError("Monte Carlo rollouts were run")
+
+    monkeypatch.setattr(verifiers, "mc_step_labels", no_rollouts)
+    params = {"labelled_samples": 2, "rollouts": 2}
+    labelled = pipeline.label_solutions(params, policy, tokenizer, easy, problems, seed=0, kinds=("oracle",))
+    assert set(labelled) == {"oracle"}
+    params = {"verifier_init": "scratch", "prm_steps": 1, "verifier_lr": 1e-3, "oracle_prm": True}
+    trained, _ = pipeline.train_verifiers(params, policy, tokenizer, labelled, seed=0)
+    assert set(trained) == {"prm_oracle"}
+
+
 def test_beam_jobs_run_once_each_whichever_process_claims_them(memorised, tmp_path):
     import numpy as np
 
