@@ -5,10 +5,10 @@
 Trains the policy exactly as search.train does (catalog defaults; cached under --cache so reruns skip
 it), labels its samples on the labelling problems once, by Monte Carlo rollouts and exactly by the step
 checker (--labels narrows that: oracle alone skips the rollouts), then trains from each --inits start
-a PRM and an ORM on the Monte Carlo labels and a PRM on the exact ones (unless --set oracle_prm=false). On --test test problems it samples a pool of
---pool solutions and prints, per verifier, best-of-N and weighted best-of-N accuracy at N = 1, 4, 16
-and the pool (random subsamples, as the sweep measures them) beside majority voting, the verifier's
-AUROC of right against wrong solutions over all pools and within each pool (the one best-of-N needs;
+a PRM and an ORM on the Monte Carlo labels and a PRM on the exact ones (unless --set oracle_prm=false).
+On --test test problems it samples a pool of --pool solutions and prints, per verifier, best-of-N and
+weighted best-of-N accuracy at N = 1, 4, 16 and the pool (random subsamples, as the sweep measures
+them) beside majority voting, the verifier's AUROC of right against wrong solutions over all pools and within each pool (the one best-of-N needs;
 averaged over the pools holding both), how often its favourite of each pool is right and well formed
 (one line per step, then the answer), and its training seconds; --show K prints each verifier's favourite
 of the first K pools. The last line is JSON.
@@ -98,6 +98,8 @@ def main() -> None:
     print(f"policy ready in {time.perf_counter() - started:.0f} s", flush=True)
     started = time.perf_counter()
     kinds = args.labels.split(",")
+    if not kinds or not set(kinds) <= {"mc", "oracle"}:
+        parser.error(f"--labels takes mc, oracle or both, comma-separated; got {args.labels!r}")
     labelled = pipeline.label_solutions(params, policy, tokenizer, domain, sets["prm"], args.seed, kinds)
     data = labelled[kinds[0]][0]
     label_seconds = time.perf_counter() - started

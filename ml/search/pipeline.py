@@ -425,10 +425,10 @@ VERIFIERS = {"prm": ("mc", False), "orm": ("mc", True), "prm_oracle": ("oracle",
 
 def train_verifiers(params, policy, tokenizer, labelled, seed: int):
     """The PRM and the ORM on Monte Carlo labels and, with `oracle_prm`, a PRM on exact step labels (an
-    upper bound on what better labels buy); those whose labelling is missing are skipped. Each is a scalar head on a backbone that starts as a fresh
-    model of the policy's size or, with `verifier_init=policy`, as a copy of the policy (the paper
-    fine-tunes its verifiers from the base model, so they begin knowing the arithmetic). Returns them
-    and the steps early stopping kept."""
+    upper bound on what better labels buy); those whose labelling is missing are skipped. Each is a
+    scalar head on a backbone that starts as a fresh model of the policy's size or, with
+    `verifier_init=policy`, as a copy of the policy (the paper fine-tunes its verifiers from the base
+    model, so they begin knowing the arithmetic). Returns them and the steps early stopping kept."""
     import copy
 
     from ml.distill.supervised import tiny_char_model

@@ -1,8 +1,6 @@
 """bench/rl_bc_probe.py: the held-out states it probes and the move probabilities it reads."""
 
-import importlib.util
 import string
-from pathlib import Path
 
 import pytest
 import torch
@@ -11,16 +9,12 @@ from ml.lm.models import tiny_gpt2
 from ml.lm.tokenizers import char_tokenizer
 from ml.rl.envs import maze
 from ml.rl.envs.datasets import generate
-
-BENCH = Path(__file__).resolve().parents[3] / "bench" / "rl_bc_probe.py"
+from tests.bench_scripts import load_bench
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("rl_bc_probe", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("rl_bc_probe")
 
 
 def test_held_out_states_pair_each_history_with_the_solvers_move(bench, tmp_path):

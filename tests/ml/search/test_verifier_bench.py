@@ -1,19 +1,13 @@
 """bench/search_verifiers.py: the ranking measures it reports."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-BENCH = Path(__file__).resolve().parents[3] / "bench" / "search_verifiers.py"
+from tests.bench_scripts import load_bench
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("search_verifiers", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("search_verifiers")
 
 
 def test_auroc_counts_ties_as_half(bench):
