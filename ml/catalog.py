@@ -270,7 +270,7 @@ register(
             Param("block_size", int, 128, "Context length in tokens.", min=64, max=4096),
             Param("batch_size", int, 16, "Windows per step.", min=1, max=4096),
             Param("lr", float, 1e-3, "BC peak learning rate.", min=1e-6, max=1.0),
-            Param("bc_steps", int, 3000, "BC steps (every method starts from BC).", min=1),
+            Param("bc_steps", int, 8000, "BC steps (every method starts from BC).", min=1),
             Param("finetune_steps", int, 1500, "Steps of filtered BC, MC returns and ILQL.", min=1),
             Param("finetune_lr", float, 3e-4, "Peak learning rate after BC.", min=1e-6, max=1.0),
             Param("online_iterations", int, 20, "PPO / online filtered BC iterations.", min=1),

@@ -349,50 +349,29 @@ def run_table_experiment(params: dict[str, Any], workdir: Path, report: Progress
     )
 
 
-TABLE_DEFAULTS = {
-    "tasks": "maze_fo",
-    "algorithms": ",".join(METHODS),
-    "seeds": 3,
-    "dataset_size": 2000,
-    "n_layer": 4,
-    "n_embd": 160,
-    "n_head": 4,
-    "block_size": 128,
-    "batch_size": 16,
-    "lr": 1e-3,
-    "bc_steps": 3000,
-    "finetune_steps": 1500,
-    "finetune_lr": 3e-4,
-    "online_iterations": 20,
-    "episodes_per_iter": 32,
-    "top_fraction": 0.1,
-    "ilql_tau": 0.7,
-    "cql_weight": 0.1,
-    "betas": "1,4,16",
-    "val_episodes": 30,
-    "eval_episodes": 100,
-    "sampled_eval": True,
-}
-
-
 def main(argv: list[str] | None = None) -> int:
-    """CLI: every TABLE_DEFAULTS key is a --flag; prints the markdown table."""
+    """CLI: every rl.table parameter is a --flag, with the catalog's defaults and checks; prints the
+    markdown table."""
     import argparse
 
+    from ml.experiments import ParamError, get
+
+    experiment = get("rl.table")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for key, default in TABLE_DEFAULTS.items():
-        kind = (
-            (lambda raw: raw.lower() in ("1", "true", "yes")) if isinstance(default, bool) else type(default)
-        )
-        parser.add_argument(f"--{key.replace('_', '-')}", type=kind, default=default)
+    for param in experiment.params:
+        parser.add_argument(f"--{param.name.replace('_', '-')}", default=param.default, help=param.help)
     parser.add_argument("--out", default="var/rl_table")
     args = vars(parser.parse_args(argv))
     out = Path(args.pop("out"))
+    try:
+        params = experiment.validate(args)
+    except ParamError as error:
+        parser.error(str(error))
 
     def progress(fraction: float, message: str) -> None:
         print(f"[{fraction:6.1%}] {message}", flush=True)
 
-    result = run_table_experiment(args, out, progress)
+    result = run_table_experiment(params, out, progress)
     print(markdown(result.metrics["table"]))
     return 0
 

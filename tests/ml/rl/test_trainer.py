@@ -220,6 +220,24 @@ def test_rl_table_resumes_an_interrupted_grid_without_retraining(tmp_path, monke
         entry(experiment.validate({**small, "bc_steps": 3}), tmp_path, lambda f, m: None)
 
 
+def test_rl_table_cli_takes_the_catalog_parameters_and_refuses_a_bad_one(tmp_path, capsys):
+    from ml.rl.table import main
+
+    with pytest.raises(SystemExit) as refused:
+        main(["--bc-steps", "0", "--out", str(tmp_path)])
+    assert refused.value.code == 2
+    assert "bc_steps: must be >= 1" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+    flags = ["--seeds", "1", "--dataset-size", "12", "--n-layer", "1", "--n-embd", "32", "--n-head", "2"]
+    flags += ["--batch-size", "4", "--bc-steps", "2", "--eval-episodes", "2", "--sampled-eval", "no"]
+    assert main([*flags, "--algorithms", "bc", "--out", str(tmp_path)]) == 0
+    assert "| maze_fo | bc |" in capsys.readouterr().out
+    params = json.loads((tmp_path / "table_params.json").read_text())
+    assert params["bc_steps"] == 2 and params["sampled_eval"] is False
+    assert params["finetune_steps"] == get("rl.table").defaults()["finetune_steps"]
+
+
 def test_rl_table_plot_tolerates_a_mean_rounded_just_outside_its_ci(tmp_path):
     from ml.rl.table import plot_table
 
