@@ -40,6 +40,15 @@ def fake_run(seed: int, baseline: dict[str, list[float]], optimal: dict[str, flo
     }
 
 
+def test_multiplier_summary_keeps_a_plateau_bound_apart_from_measured_multipliers():
+    # the baseline never reaches the 64-sample accuracy within 256 samples: a bound of 4, not a measurement
+    summary = report._multiplier_summary({1: 1.2, 4: 0.9, 64: None}, [1, 4, 64, 256])
+    assert summary["max"] == 4.0 and summary["max_measured"] == 1.2
+    assert summary["mean_4_to_64"] == pytest.approx((0.9 + 4.0) / 2)
+    assert summary["baseline_never_matched_at"] == [64]
+    assert report._multiplier_summary({1: None}, [1])["max_measured"] is None
+
+
 def test_summary_pools_seeds_and_measures_the_multiplier():
     # baseline accuracy 0.25 at N=1, 0.5 at N=4, 0.75 at N=16 when pooled over both seeds
     first = fake_run(
