@@ -8,10 +8,10 @@ checker (--labels narrows that: oracle alone skips the rollouts), then trains fr
 a PRM and an ORM on the Monte Carlo labels and a PRM on the exact ones (unless --set oracle_prm=false).
 On --test test problems it samples a pool of --pool solutions and prints, per verifier, best-of-N and
 weighted best-of-N accuracy at N = 1, 4, 16 and the pool (random subsamples, as the sweep measures
-them) beside majority voting, the verifier's AUROC of right against wrong solutions over all pools and within each pool (the one best-of-N needs;
-averaged over the pools holding both), how often its favourite of each pool is right and well formed
-(one line per step, then the answer), and its training seconds; --show K prints each verifier's favourite
-of the first K pools. The last line is JSON.
+them) beside majority voting, the verifier's AUROC of right against wrong solutions over all pools and
+within each pool (the one best-of-N needs; averaged over the pools holding both), how often its
+favourite of each pool is right and well formed (one line per step, then the answer), and its training
+seconds; --show K prints each verifier's favourite of the first K pools. The last line is JSON.
 """
 
 from __future__ import annotations
@@ -88,6 +88,9 @@ def main() -> None:
         "--set", action="append", default=[], metavar="KEY=VALUE", help="a search.train param"
     )
     args = parser.parse_args()
+    kinds = args.labels.split(",")
+    if not set(kinds) <= {"mc", "oracle"}:  # refused before the policy trains, not minutes into it
+        parser.error(f"--labels takes mc, oracle or both, comma-separated; got {args.labels!r}")
     torch.set_num_threads(args.threads)
     raw = dict(item.split("=", 1) for item in args.set)
     params = experiments.get("search.train").validate({**raw, "test_problems": args.test})
@@ -97,9 +100,6 @@ def main() -> None:
     policy, tokenizer = cached_policy(params, domain, sets["policy"], args.seed, args.cache)
     print(f"policy ready in {time.perf_counter() - started:.0f} s", flush=True)
     started = time.perf_counter()
-    kinds = args.labels.split(",")
-    if not kinds or not set(kinds) <= {"mc", "oracle"}:
-        parser.error(f"--labels takes mc, oracle or both, comma-separated; got {args.labels!r}")
     labelled = pipeline.label_solutions(params, policy, tokenizer, domain, sets["prm"], args.seed, kinds)
     data = labelled[kinds[0]][0]
     label_seconds = time.perf_counter() - started
