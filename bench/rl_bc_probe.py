@@ -1,12 +1,13 @@
-"""Does BC learn what the FO Maze behaviour policy does in each state? Trains BC for each step count and
-probes it on held-out behaviour games.
+"""Does BC learn what the FO Maze behaviour policy does in each state? Trains BC for each step count, or
+loads saved BC checkpoints, and probes each model on held-out behaviour games.
 
     python bench/rl_bc_probe.py [--steps 3000,9000] [--lr 1e-3] [--batch-size 16] [--episodes 100]
+    python bench/rl_bc_probe.py --checkpoints var/rl_grid/maze_fo/seed0/bc   (probe saved models instead)
 
 The behaviour policy moves at random 85% of the time and takes the solver's move otherwise, so in every
 state the solver's move has probability 0.3625 and each other move 0.2125. A BC model that has learned
 this plays the solver's move greedily (normalised score near 100) and the behaviour's mix at T=1 (near
-50); one that has learned only the marginal plays a random walk. Per step count it prints the mean
+50); one that has learned only the marginal plays a random walk. Per model it prints the mean
 probability the model gives the solver's move at held-out actions, how often that move is its argmax,
 the KL from the behaviour's distribution, the normalised score played greedily and at T=1, and the
 share of the actions played that are not moves.
@@ -27,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
+from ml.lm.loading import load_model  # noqa: E402
 from ml.rl.data import MAX_NEW_TOKENS, load_trajectories, turn_text  # noqa: E402
 from ml.rl.envs import maze  # noqa: E402
 from ml.rl.envs.datasets import generate  # noqa: E402
@@ -109,9 +111,22 @@ def play(model, tokenizer, episodes: int, seed: int, temperature: float, name: s
     }
 
 
-def main() -> int:
+def measure(model, tokenizer, states, args) -> dict[str, float]:
+    """The probe's columns for one model: move probabilities on the held-out states, then play."""
+    row = probe(model, tokenizer, states, args.block_size)
+    for name, temperature in (("greedy", 0.0), ("t1", 1.0)):
+        row.update(play(model, tokenizer, args.episodes, args.seed, temperature, name))
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", default="3000")
+    parser.add_argument(
+        "--checkpoints",
+        default="",
+        help="comma-separated saved BC checkpoints (e.g. rl.table's maze_fo/seed0/bc) to probe instead of training",
+    )
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--block-size", type=int, default=128)
@@ -120,13 +135,23 @@ def main() -> int:
     parser.add_argument("--states", type=int, default=400)
     parser.add_argument("--episodes", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    checkpoints = [c.strip() for c in args.checkpoints.split(",") if c.strip()]
+    missing = [c for c in checkpoints if not (Path(c) / "config.json").is_file()]
+    if missing:
+        parser.error(f"not a model directory: {', '.join(missing)}")
     print(f"behaviour: p_solver {SOLVER_SHARE:.4f}, uniform KL {_uniform_kl():.4f}")
     with tempfile.TemporaryDirectory() as tmp:
         dataset, held_out = Path(tmp) / "train.jsonl", Path(tmp) / "held_out.jsonl"
-        generate("maze_fo", args.dataset_size, args.seed, dataset)
         generate("maze_fo", 100, args.seed + 7919, held_out)
         states = held_out_states(held_out, args.states)
+        for checkpoint in checkpoints:
+            model, tokenizer = load_model(checkpoint, device="cpu")
+            row = {"checkpoint": checkpoint, **measure(model.eval(), tokenizer, states, args)}
+            print(json.dumps(row), flush=True)
+        if checkpoints:
+            return 0
+        generate("maze_fo", args.dataset_size, args.seed, dataset)
         for steps in (int(s) for s in args.steps.split(",")):
             cfg = RLConfig(
                 task="maze_fo",
@@ -142,11 +167,7 @@ def main() -> int:
             started = time.perf_counter()
             outcome = train(cfg)
             row = {"steps": steps, "train_s": round(time.perf_counter() - started, 1)}
-            row.update(probe(outcome.model, outcome.tokenizer, states, args.block_size))
-            for name, temperature in (("greedy", 0.0), ("t1", 1.0)):
-                row.update(
-                    play(outcome.model, outcome.tokenizer, args.episodes, args.seed, temperature, name)
-                )
+            row.update(measure(outcome.model, outcome.tokenizer, states, args))
             print(json.dumps(row), flush=True)
     return 0
 

@@ -1,5 +1,6 @@
 """bench/rl_bc_probe.py: the held-out states it probes and the move probabilities it reads."""
 
+import json
 import string
 
 import pytest
@@ -55,3 +56,23 @@ def test_probe_reads_a_uniform_model_as_uniform(bench):
     stats = bench.summarise_move_logprobs(uniform, states)
     assert stats["p_solver"] == 0.25
     assert stats["kl_from_behaviour"] == pytest.approx(bench._uniform_kl(), abs=1e-4)
+
+
+def test_checkpoints_are_probed_as_saved_and_a_bad_path_is_a_usage_error(bench, tmp_path, capsys):
+    from ml.rl.trainer import RLConfig, train
+
+    data = tmp_path / "maze.jsonl"
+    generate("maze_fo", 10, 0, data)
+    cfg = RLConfig(dataset=str(data), steps=2, n_layer=1, n_embd=16, n_head=2, block_size=128)
+    checkpoint = train(cfg, tmp_path / "bc").checkpoint
+
+    assert bench.main(["--checkpoints", str(checkpoint), "--states", "5", "--episodes", "2"]) == 0
+    row = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert row["checkpoint"] == str(checkpoint)
+    assert 0 <= row["p_solver"] <= 1 and 0 <= row["argmax_is_solver"] <= 1
+    assert {"score_greedy", "score_t1", "success_greedy", "unparseable_t1"} <= set(row)
+
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main(["--checkpoints", str(tmp_path / "nowhere")])
+    assert exit_info.value.code == 2
+    assert "not a model directory" in capsys.readouterr().err
