@@ -136,18 +136,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--episodes", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    checkpoints = [c.strip() for c in args.checkpoints.split(",") if c.strip()]
-    missing = [c for c in checkpoints if not (Path(c) / "config.json").is_file()]
-    if missing:
-        parser.error(f"not a model directory: {', '.join(missing)}")
+    checkpoints = {}  # path -> (model, tokenizer), loaded before anything runs so a bad path fails at once
+    for path in (c.strip() for c in args.checkpoints.split(",") if c.strip()):
+        try:
+            checkpoints[path] = load_model(path)
+        except (FileNotFoundError, ValueError) as error:
+            parser.error(f"not a model directory: {path} ({error})")
     print(f"behaviour: p_solver {SOLVER_SHARE:.4f}, uniform KL {_uniform_kl():.4f}")
     with tempfile.TemporaryDirectory() as tmp:
         dataset, held_out = Path(tmp) / "train.jsonl", Path(tmp) / "held_out.jsonl"
         generate("maze_fo", 100, args.seed + 7919, held_out)
         states = held_out_states(held_out, args.states)
-        for checkpoint in checkpoints:
-            model, tokenizer = load_model(checkpoint, device="cpu")
-            row = {"checkpoint": checkpoint, **measure(model.eval(), tokenizer, states, args)}
+        for path, (model, tokenizer) in checkpoints.items():
+            row = {"checkpoint": path, **measure(model, tokenizer, states, args)}
             print(json.dumps(row), flush=True)
         if checkpoints:
             return 0
