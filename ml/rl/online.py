@@ -14,12 +14,14 @@ PPO treats every action token as a step, as the offline methods do (ml.rl.data):
 before the token, the action the token. The rollouts are re-tokenized into windows (ml.rl.data's
 WindowDataset, one window per action, context as at decoding time); a window trains only its own action,
 the last one, so every action token is trained once per epoch. Per token:
-- reward: the environment's reward on the action's last token, minus kl_coef * (logp - ref_logp), where
-  ref is the frozen starting (BC) policy. The penalty keeps the policy near fluent, parseable actions;
+- reward: the environment's reward on the action's last token, times reward_scale (by default fitted so
+  that returns lie in [-1, 1]), minus kl_coef * (logp - ref_logp), where ref is the frozen starting (BC)
+  policy. The penalty keeps the policy near fluent, parseable actions;
 - value: a small MLP head on the LM's last hidden state at the position that predicts the token;
 - advantage: GAE over the trajectory's action tokens (environment tokens are not steps), normalised;
 - loss: PPO's clipped-ratio policy loss, plus vf_coef times a clipped value loss, plus optionally
-  bc_coef times BC on the offline dataset, for `ppo_epochs` minibatched passes.
+  bc_coef times BC on the offline dataset, for `ppo_epochs` minibatched passes, stopped early once the
+  policy is `target_kl` (per token) away from the one that played the games.
 The sampled text is stripped and re-tokenized, so the tokens trained are the canonical tokenization of
 the action (what the env and the offline data see), not necessarily the sampled tokens; the ratio is
 between the current and the rollout-time policy on those same tokens, so PPO stays consistent.
@@ -40,6 +42,7 @@ from ml.experiments import ProgressFn
 from ml.rl.algos.bc import action_token_loss
 from ml.rl.algos.filtered_bc import select_trajectories
 from ml.rl.algos.ppo import PPO, OnlineFilteredBC
+from ml.rl.algos.value_heads import fitted_reward_scale
 from ml.rl.data import (
     Batch,
     WindowDataset,
@@ -103,6 +106,13 @@ def value_loss(
         moved = old_values + (values - old_values).clamp(-clip, clip)
         error = torch.maximum(error, (moved - returns) ** 2)
     return 0.5 * error.mean()
+
+
+def approx_kl(logp: torch.Tensor, old_logp: torch.Tensor) -> float:
+    """KL(old || new) per token, estimated on tokens sampled from the old policy with the unbiased,
+    never-negative (r - 1) - log r, r = p_new / p_old."""
+    log_ratio = logp - old_logp
+    return float((torch.exp(log_ratio) - 1 - log_ratio).mean())
 
 
 def value_head_for(model) -> torch.nn.Sequential:
@@ -200,8 +210,9 @@ def _ppo_update(
     block_size: int,
     generator: torch.Generator,
     bc_data: WindowDataset | None,
-) -> tuple[list[float], int]:
-    """One PPO iteration on the rollouts: (losses of the updates, windows)."""
+    reward_scale: float,
+) -> tuple[list[float], int, dict[str, float]]:
+    """One PPO iteration on the rollouts: (losses of the updates, windows, statistics)."""
     device = model.device
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     tokenized = [tokenize_trajectory(t, tokenizer, cfg.gamma) for t in trajectories]
@@ -242,7 +253,7 @@ def _ppo_update(
         dones = [torch.zeros_like(r) for r in rewards]
         for r, d, k in zip(rewards, dones, ks, strict=True):
             end = data.index[k][2]
-            r[-1] += t.rewards[end]  # the env's reward sits on the action's last token
+            r[-1] += reward_scale * t.rewards[end]  # the env's reward sits on the action's last token
             d[-1] = t.dones[end]
         adv, ret = gae(
             torch.cat(rewards),
@@ -261,6 +272,7 @@ def _ppo_update(
     model.train()
     modules = [model, value_head]
     losses: list[float] = []
+    stats = {"approx_kl": 0.0, "value_loss": 0.0, "updates": 0, "stopped_early": 0}
     for _ in range(options.ppo_epochs):
         for ks in _minibatches(n, cfg.batch_size, generator):
             batch, own = _window_batch(data, ks, pad_id, device)
@@ -270,10 +282,15 @@ def _ppo_update(
             def gathered(per_window: list[torch.Tensor], ks=ks) -> torch.Tensor:
                 return torch.cat([per_window[k] for k in ks]).to(device)
 
-            loss = ppo_policy_loss(logp[own], gathered(old_logp), gathered(advantages), options.clip)
-            loss = loss + options.vf_coef * value_loss(
-                values[own], gathered(old_values), gathered(returns), options.value_clip
-            )
+            rollout_logp = gathered(old_logp)
+            stats["approx_kl"] = approx_kl(logp[own].detach(), rollout_logp)
+            if options.target_kl and stats["approx_kl"] > options.target_kl:
+                stats["stopped_early"] = 1
+                break
+            loss = ppo_policy_loss(logp[own], rollout_logp, gathered(advantages), options.clip)
+            v_loss = value_loss(values[own], gathered(old_values), gathered(returns), options.value_clip)
+            stats["value_loss"] = v_loss.item()
+            loss = loss + options.vf_coef * v_loss
             if bc_data is not None and options.bc_coef > 0:
                 picks = torch.randint(0, len(bc_data), (cfg.batch_size,), generator=generator).tolist()
                 bc_batch = bc_data.batch(picks, pad_id).to(device)
@@ -283,8 +300,11 @@ def _ppo_update(
                 )
             _step(optimizer, loss, modules, cfg.grad_clip)
             losses.append(loss.item())
+            stats["updates"] += 1
+        if stats["stopped_early"]:
+            break
     model.eval()
-    return losses, n
+    return losses, n, stats
 
 
 def _filtered_bc_update(
@@ -364,6 +384,7 @@ def train_online(
             bc_data = WindowDataset(tokenized, block_size, options.max_new_tokens)
     optimizer = _optimizer(cfg, modules)
     generator = torch.Generator().manual_seed(cfg.seed)
+    reward_scale = getattr(options, "reward_scale", 0.0)
 
     losses: list[float] = []
     log: list[dict[str, float]] = []
@@ -385,8 +406,10 @@ def train_online(
             sample_seed=cfg.seed * 100_003 + iteration,
         )
         mean_return = sum(t.ret for t in games) / len(games)
+        stats: dict[str, float] = {}
         if is_ppo:
-            step_losses, windows = _ppo_update(
+            reward_scale = reward_scale or fitted_reward_scale(games)
+            step_losses, windows, stats = _ppo_update(
                 model,
                 ref_model,
                 value_head,
@@ -398,7 +421,9 @@ def train_online(
                 block_size,
                 generator,
                 bc_data,
+                reward_scale,
             )
+            stats["reward_scale"] = reward_scale
         else:
             step_losses, windows = _filtered_bc_update(
                 model, optimizer, games, tokenizer, cfg, options, block_size, generator
@@ -408,10 +433,11 @@ def train_online(
         n_trajectories += len(games)
         n_windows += windows
         mean_loss = sum(step_losses) / max(1, len(step_losses))
-        log.append({"iteration": iteration + 1, "mean_return": mean_return, "loss": mean_loss})
+        log.append({"iteration": iteration + 1, "mean_return": mean_return, "loss": mean_loss, **stats})
         online_report(
             (iteration + 1) / cfg.steps,
-            f"iteration {iteration + 1}/{cfg.steps} mean return {mean_return:.3f} loss {mean_loss:.4f}",
+            f"iteration {iteration + 1}/{cfg.steps} mean return {mean_return:.3f} loss {mean_loss:.4f}"
+            + (f" kl {stats['approx_kl']:.4f} updates {stats['updates']}" if stats else ""),
         )
 
     checkpoint = None

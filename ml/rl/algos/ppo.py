@@ -47,6 +47,13 @@ class PPO(_Online):
     kl_coef: float = 0.05  # per-token reward penalty kl_coef * (logp - ref_logp)
     lam: float = 0.95  # GAE lambda
     bc_coef: float = 0.0  # > 0 adds BC on RLConfig.dataset to every update
+    # The env's rewards are multiplied by this; 0: 1 / the largest |return| of the first iteration's
+    # games, fixed for the run. Returns of -100 would give value losses in the thousands, whose
+    # gradients swamp the policy's in the shared trunk (and make value_clip meaningless).
+    reward_scale: float = 0.0
+    # Stop an iteration's updates once the policy has moved this far (mean per-token KL estimate
+    # from the rollout-time policy); 0: always run every epoch.
+    target_kl: float = 0.02
 
     name = "ppo"
 
@@ -56,8 +63,8 @@ class PPO(_Online):
             raise ValueError("ppo_epochs must be >= 1, clip > 0 and value_clip >= 0")
         if not 0 <= self.lam <= 1:
             raise ValueError("lam must be in [0, 1]")
-        if self.kl_coef < 0 or self.vf_coef < 0 or self.bc_coef < 0:
-            raise ValueError("kl_coef, vf_coef and bc_coef must be >= 0")
+        if min(self.kl_coef, self.vf_coef, self.bc_coef, self.reward_scale, self.target_kl) < 0:
+            raise ValueError("kl_coef, vf_coef, bc_coef, reward_scale and target_kl must be >= 0")
 
 
 @dataclass

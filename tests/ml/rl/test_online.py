@@ -11,8 +11,10 @@ from ml.rl.envs.datasets import generate
 from ml.rl.evaluate import rollout_trajectories
 from ml.rl.online import (
     ONLINE_LOG_FILE,
+    approx_kl,
     gae,
     ppo_policy_loss,
+    rollout_seeds,
     train_online,
     value_loss,
 )
@@ -134,6 +136,50 @@ def test_ppo_end_to_end_saves_a_loadable_checkpoint_with_value_heads(bc_checkpoi
     assert len(tokenizer) == len(outcome.tokenizer)
 
 
+def test_approx_kl_is_zero_for_the_same_policy_and_matches_the_estimator():
+    old = torch.log(torch.tensor([0.5, 0.25]))
+    assert approx_kl(old, old) == 0
+    new = torch.log(torch.tensor([0.25, 0.5]))  # ratios 0.5 and 2
+    expected = ((0.5 - 1 - torch.log(torch.tensor(0.5))) + (2 - 1 - torch.log(torch.tensor(2.0)))) / 2
+    assert approx_kl(new, old) == pytest.approx(float(expected))
+
+
+def _ppo_log(bc_checkpoint, out, **options) -> list[dict]:
+    cfg = RLConfig(
+        task="maze_fo",
+        algorithm="ppo",
+        init_from=str(bc_checkpoint),
+        steps=2,
+        lr=3e-3,
+        options={"episodes_per_iter": 4, **options},
+        **TINY,
+    )
+    train_online(cfg, out)
+    return json.loads((out / ONLINE_LOG_FILE).read_text())
+
+
+def test_ppo_fits_the_reward_scale_on_the_first_games_and_keeps_it(bc_checkpoint, tmp_path):
+    log = _ppo_log(bc_checkpoint, tmp_path / "fitted", target_kl=0)
+    model, tokenizer = load_model(bc_checkpoint, device="cpu")
+    first = rollout_trajectories(
+        model, tokenizer, "maze_fo", rollout_seeds(0, 0, 4), temperature=1.0, sample_seed=0
+    )
+    largest = max(abs(g.ret) for g in first)
+    assert largest > 1  # maze returns are large, so the scale matters
+    assert [entry["reward_scale"] for entry in log] == pytest.approx([1 / largest] * 2)
+    given = _ppo_log(bc_checkpoint, tmp_path / "given", target_kl=0, reward_scale=0.5)
+    assert [entry["reward_scale"] for entry in given] == [0.5, 0.5]
+
+
+def test_ppo_stops_an_iteration_once_the_policy_moved_target_kl(bc_checkpoint, tmp_path):
+    full = _ppo_log(bc_checkpoint, tmp_path / "full", target_kl=0, ppo_epochs=2)
+    assert all(e["updates"] >= 4 for e in full) and not any(e["stopped_early"] for e in full)
+    # A tiny target: the first update moves the policy past it, so the next minibatch stops the iteration.
+    early = _ppo_log(bc_checkpoint, tmp_path / "early", target_kl=1e-9, ppo_epochs=2)
+    assert [e["updates"] for e in early] == [1, 1]
+    assert all(e["stopped_early"] and e["approx_kl"] > 1e-9 for e in early)
+
+
 def test_online_filtered_bc_from_a_dataset_trains_bc_first(maze_data, tmp_path):
     cfg = RLConfig(
         task="maze_fo",
@@ -155,6 +201,9 @@ def test_online_options_are_validated():
         train_online(RLConfig(algorithm="ppo", options={"nope": 1}, **TINY))
     with pytest.raises(ValueError):
         OnlineFilteredBC(top_fraction=0)
+    for bad in ({"reward_scale": -1}, {"target_kl": -0.1}):
+        with pytest.raises(ValueError):
+            PPO(**bad)
     with pytest.raises(ValueError):
         train_online(RLConfig(algorithm="bc", **TINY))
     assert PPO.online and OnlineFilteredBC.online
