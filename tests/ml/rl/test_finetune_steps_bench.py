@@ -1,0 +1,41 @@
+"""bench/rl_finetune_steps.py: fine-tunes a value method from an rl.table seed directory's BC, per step count."""
+
+import pytest
+
+from ml.rl.envs.datasets import generate
+from ml.rl.trainer import RLConfig, train
+from tests.bench_scripts import load_bench
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return load_bench("rl_finetune_steps")
+
+
+def test_each_step_count_is_trained_from_the_seed_dirs_bc_and_scored(bench, tmp_path, capsys):
+    generate("maze_fo", 10, 0, tmp_path / "dataset.jsonl")
+    tiny = {"n_layer": 1, "n_embd": 32, "n_head": 2, "block_size": 96, "tokenizer": "char", "device": "cpu"}
+    train(
+        RLConfig(task="maze_fo", dataset=str(tmp_path / "dataset.jsonl"), steps=20, **tiny), tmp_path / "bc"
+    )
+    argv = ["--seed-dir", str(tmp_path), "--algorithm", "mc_returns", "--steps", "2,4"]
+    assert bench.main([*argv, "--episodes", "2", "--val-episodes", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "maze_fo seed 0, mc_returns" in out
+    assert "  2 steps:" in out and "  4 steps:" in out and out.count("validation by beta 1:") == 2
+
+
+@pytest.mark.parametrize("argv", [["--steps", "a,b"], ["--steps", "0"]])
+def test_bad_arguments_are_usage_errors(bench, tmp_path, argv):
+    generate("maze_fo", 2, 0, tmp_path / "dataset.jsonl")
+    (tmp_path / "bc").mkdir()
+    (tmp_path / "bc" / "rl_config.json").write_text('{"task": "maze_fo", "seed": 0}')
+    with pytest.raises(SystemExit) as stop:
+        bench.main(["--seed-dir", str(tmp_path), *argv])
+    assert stop.value.code == 2
+
+
+def test_a_directory_without_a_bc_checkpoint_is_a_usage_error(bench, tmp_path):
+    with pytest.raises(SystemExit) as stop:
+        bench.main(["--seed-dir", str(tmp_path)])
+    assert stop.value.code == 2
