@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", default="1500,6000", help="comma-separated fine-tune step counts")
     parser.add_argument("--episodes", type=int, default=0, help="test games (0: rl.table's default)")
     parser.add_argument("--val-episodes", type=int, default=0, help="games per beta (0: rl.table's)")
+    parser.add_argument(
+        "--betas", default="", help="betas to validate (default: rl.table's; 0 is BC decoding)"
+    )
     args = parser.parse_args(argv)
     base = Path(args.seed_dir)
     try:
@@ -47,7 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give step counts >= 1 and a seed directory with dataset.jsonl")
     task, seed = bc_config["task"], bc_config["seed"]
     params = get("rl.table").defaults()
-    betas = [float(b) for b in params["betas"].split(",")]
+    try:
+        betas = [float(b) for b in (args.betas or params["betas"]).split(",")]
+    except ValueError:
+        parser.error(f"--betas: comma-separated numbers, got {args.betas!r}")
     episodes = args.episodes or params["eval_episodes"]
     val_episodes = args.val_episodes or params["val_episodes"]
     print(f"{task} seed {seed}, {args.algorithm} from {base / 'bc'}")

@@ -25,7 +25,7 @@ def test_each_step_count_is_trained_from_the_seed_dirs_bc_and_scored(bench, tmp_
     assert "  2 steps:" in out and "  4 steps:" in out and out.count("validation by beta 1:") == 2
 
 
-@pytest.mark.parametrize("argv", [["--steps", "a,b"], ["--steps", "0"]])
+@pytest.mark.parametrize("argv", [["--steps", "a,b"], ["--steps", "0"], ["--betas", "1,x"]])
 def test_bad_arguments_are_usage_errors(bench, tmp_path, argv):
     generate("maze_fo", 2, 0, tmp_path / "dataset.jsonl")
     (tmp_path / "bc").mkdir()
