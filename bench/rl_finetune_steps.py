@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--episodes", type=int, default=0, help="test games (0: rl.table's default)")
     parser.add_argument("--val-episodes", type=int, default=0, help="games per beta (0: rl.table's)")
     parser.add_argument(
+        "--option", action="append", default=[], help="a method option, name=value (e.g. detach_trunk=true)"
+    )
+    parser.add_argument(
         "--betas", default="", help="betas to validate (default: rl.table's; 0 is BC decoding)"
     )
     args = parser.parse_args(argv)
@@ -48,6 +51,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{base} holds no rl.table BC checkpoint (bc/{RL_CONFIG_FILE})")
     if not steps or min(steps) < 1 or not (base / "dataset.jsonl").is_file():
         parser.error("give step counts >= 1 and a seed directory with dataset.jsonl")
+    try:
+        extra = {
+            name.strip(): json.loads(value) for name, _, value in (o.partition("=") for o in args.option)
+        }
+    except json.JSONDecodeError:
+        parser.error(f"--option: name=value with a JSON value, got {args.option}")
     task, seed = bc_config["task"], bc_config["seed"]
     params = get("rl.table").defaults()
     try:
@@ -56,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--betas: comma-separated numbers, got {args.betas!r}")
     episodes = args.episodes or params["eval_episodes"]
     val_episodes = args.val_episodes or params["val_episodes"]
-    print(f"{task} seed {seed}, {args.algorithm} from {base / 'bc'}")
+    print(f"{task} seed {seed}, {args.algorithm} {extra or ''} from {base / 'bc'}")
     with tempfile.TemporaryDirectory() as tmp:
         for n in steps:
             cell = {**params, "finetune_steps": n}
@@ -69,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                 cell,
                 Path(tmp) / str(n),
                 None,
+                extra,
             )
             beta, validation = pick_beta(checkpoint, task, seed, betas, val_episodes, False)
             summary, _ = evaluate_checkpoint(checkpoint, task, episodes, seed=seed, beta=beta)

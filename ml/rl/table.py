@@ -73,9 +73,18 @@ def pick_beta(
 
 
 def run_cell(
-    task: str, algorithm: str, seed: int, bc_checkpoint: Path, dataset: Path, params: dict, out: Path, report
+    task: str,
+    algorithm: str,
+    seed: int,
+    bc_checkpoint: Path,
+    dataset: Path,
+    params: dict,
+    out: Path,
+    report,
+    extra_options: dict[str, Any] | None = None,
 ):
-    """Train one method from the seed's BC checkpoint; returns (train seconds, checkpoint)."""
+    """Train one method from the seed's BC checkpoint; returns (train seconds, checkpoint).
+    `extra_options` adds method options the grid does not expose (for benchmarks)."""
     from ml.rl.trainer import RLConfig, train
 
     options: dict[str, Any] = {}
@@ -89,6 +98,7 @@ def run_cell(
     elif algorithm in ("ppo", "online_filtered_bc"):
         options = {"episodes_per_iter": params["episodes_per_iter"]}
         steps = params["online_iterations"]
+    options.update(extra_options or {})
     cfg = RLConfig(
         task=task,
         algorithm=algorithm,
