@@ -334,29 +334,61 @@ def run_table_experiment(params: dict[str, Any], workdir: Path, report: Progress
                     ArtifactOut(base / m, "checkpoint", f"{task}-{m}") for m in methods if (base / m).is_dir()
                 ]
     rows = [r for r in rows if (r["task"], r["seed"], r["algorithm"]) in set(cells)]
+    metrics, outputs = write_report(workdir, rows, params, time.perf_counter() - started)
+    return ExperimentResult(metrics=metrics, artifacts=[*outputs, *artifacts])
+
+
+def write_report(
+    workdir: Path, rows: list[dict[str, Any]], params: dict[str, Any], seconds: float
+) -> tuple[dict[str, Any], list[ArtifactOut]]:
+    """table.md, metrics.json and the plot for `rows`; (metrics, their artifacts with runs.json)."""
     table = aggregate(rows)
     (workdir / "table.md").write_text(markdown(table))
+    seeds_by_task = {
+        t: len({r["seed"] for r in rows if r["task"] == t}) for t in dict.fromkeys(r["task"] for r in rows)
+    }
     metrics = {
         "table": table,
-        "tasks": tasks,
-        "algorithms": methods,
-        "seeds": len(seeds),
-        "seconds": round(time.perf_counter() - started, 1),
+        "tasks": list(seeds_by_task),
+        "algorithms": list(dict.fromkeys(r["algorithm"] for r in rows)),
+        "seeds": max(seeds_by_task.values()),
+        "seeds_by_task": seeds_by_task,
+        "seconds": round(seconds, 1),
         "params": params,
     }
     metrics_path = workdir / "metrics.json"
     metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
     plots = plot_table(table, workdir / "scores")
-    return ExperimentResult(
-        metrics=metrics,
-        artifacts=[
-            ArtifactOut(metrics_path, "metrics", metrics_path.name),
-            ArtifactOut(workdir / "table.md", "metrics", "table.md"),
-            ArtifactOut(workdir / "runs.json", "metrics", "runs.json"),
-            *(ArtifactOut(p, "plot", p.name) for p in plots),
-            *artifacts,
-        ],
-    )
+    return metrics, [
+        ArtifactOut(metrics_path, "metrics", metrics_path.name),
+        ArtifactOut(workdir / "table.md", "metrics", "table.md"),
+        ArtifactOut(workdir / "runs.json", "metrics", "runs.json"),
+        *(ArtifactOut(p, "plot", p.name) for p in plots),
+    ]
+
+
+def merge_report(workdir: Path, runs_files: list[Path]) -> dict[str, Any]:
+    """Rebuild the report in `workdir` from the rows of several grid runs (say, tasks run side by side),
+    without training: later files win a (task, seed, method) cell. Each runs.json needs its grid's
+    table_params.json beside it, equal to `workdir`'s, so only comparable rows are pooled. Writes the
+    merged runs.json too."""
+    params_path = workdir / "table_params.json"
+    if not params_path.is_file():
+        raise ParamError("out", f"{workdir} has no table_params.json to check the runs against")
+    params = json.loads(params_path.read_text())
+    cells: dict[tuple, dict[str, Any]] = {}
+    for runs in runs_files:
+        other = runs.parent / "table_params.json"
+        if not other.is_file() or json.loads(other.read_text()) != params:
+            raise ParamError("out", f"{runs} has no table_params.json beside it equal to {params_path}")
+        for row in json.loads(runs.read_text()):
+            cells[(row["task"], row["seed"], row["algorithm"])] = row
+    if not cells:
+        raise ParamError("out", "no rows to report")
+    rows = list(cells.values())
+    write_rows(workdir, rows)
+    metrics, _ = write_report(workdir, rows, params, 0.0)
+    return metrics
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -371,8 +403,23 @@ def main(argv: list[str] | None = None) -> int:
     for param in experiment.params:
         parser.add_argument(f"--{param.name.replace('_', '-')}", default=param.default, help=param.help)
     parser.add_argument("--out", default="var/rl_table")
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        metavar="RUNS_JSON",
+        help="train nothing: pool these runs.json files (grids run side by side with --out's parameters) "
+        "into --out's runs.json, table.md, metrics.json and plot",
+    )
     args = vars(parser.parse_args(argv))
     out = Path(args.pop("out"))
+    merge = args.pop("merge")
+    if merge:
+        try:
+            metrics = merge_report(out, [Path(m) for m in merge])
+        except (OSError, ValueError, KeyError, ParamError) as error:
+            parser.error(f"--merge: {error}")
+        print(markdown(metrics["table"]))
+        return 0
     try:
         params = experiment.validate(args)
     except ParamError as error:

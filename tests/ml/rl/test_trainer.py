@@ -251,3 +251,31 @@ def test_rl_table_plot_tolerates_a_mean_rounded_just_outside_its_ci(tmp_path):
     }
     paths = plot_table([row], tmp_path / "scores")
     assert all(p.is_file() for p in paths)
+
+
+def test_rl_table_merge_pools_grids_run_side_by_side_and_refuses_other_parameters(tmp_path, capsys):
+    from ml.rl.table import main
+
+    flags = ["--seeds", "1", "--dataset-size", "12", "--n-layer", "1", "--n-embd", "32", "--n-head", "2"]
+    flags += ["--batch-size", "4", "--bc-steps", "2", "--eval-episodes", "2", "--sampled-eval", "no"]
+    for task in ("maze_fo", "wordle"):
+        assert main([*flags, "--tasks", task, "--algorithms", "bc", "--out", str(tmp_path / task)]) == 0
+    assert main([*flags, "--bc-steps", "3", "--algorithms", "bc", "--out", str(tmp_path / "other")]) == 0
+    capsys.readouterr()
+
+    merged = tmp_path / "maze_fo"
+    runs = [str(tmp_path / t / "runs.json") for t in ("maze_fo", "wordle")]
+    assert main(["--out", str(merged), "--merge", *runs]) == 0
+    assert "| wordle | bc |" in capsys.readouterr().out
+    metrics = json.loads((merged / "metrics.json").read_text())
+    assert [(r["task"], r["seeds"]) for r in metrics["table"]] == [("maze_fo", 1), ("wordle", 1)]
+    assert metrics["seeds_by_task"] == {"maze_fo": 1, "wordle": 1}
+    assert {r["task"] for r in json.loads((merged / "runs.json").read_text())} == {"maze_fo", "wordle"}
+    assert (merged / "scores.png").is_file()
+
+    with pytest.raises(SystemExit) as refused:
+        main(["--out", str(merged), "--merge", str(tmp_path / "other" / "runs.json")])
+    assert refused.value.code == 2 and "table_params.json" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as missing:
+        main(["--out", str(merged), "--merge", str(tmp_path / "nope.json")])
+    assert missing.value.code == 2
