@@ -51,7 +51,7 @@ def run_variant(checkpoint: Path, task: str, options: dict, args, out: Path) -> 
         options={"episodes_per_iter": args.episodes_per_iter, **options},
     )
     started = time.perf_counter()
-    train_online(cfg, out)
+    train_online(cfg, out, lambda fraction, message: print(f"    [{fraction:4.0%}] {message}", flush=True))
     seconds = time.perf_counter() - started
     log = json.loads((out / ONLINE_LOG_FILE).read_text())
     summary, records = evaluate_checkpoint(out, task, args.episodes, seed=args.seed)
