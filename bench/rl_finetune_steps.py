@@ -8,7 +8,7 @@ as the grid does, and play the test games.
 --seed-dir is a task-seed directory of an rl.table run: it holds the behaviour data (dataset.jsonl) and
 the BC checkpoint (bc/) every method starts from. Per step count it prints the training seconds, the
 validation score of each beta, the beta picked and the greedy test score with its 95% CI, so the grid's
-cell can be compared with longer runs from the very same start.
+cell can be compared with longer runs from the very same start. The last line is all of it as JSON.
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     episodes = args.episodes or params["eval_episodes"]
     val_episodes = args.val_episodes or params["val_episodes"]
     print(f"{task} seed {seed}, {args.algorithm} {extra or ''} from {base / 'bc'}")
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in steps:
             cell = {**params, "finetune_steps": n}
@@ -88,6 +89,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"{summary['score']:.1f} ({summary['score_ci_low']:.1f}-{summary['score_ci_high']:.1f}) "
                 f"over {episodes} games"
             )
+            rows.append(
+                {"steps": n, "seconds": round(seconds, 1), "validation": validation, "beta": beta, **summary}
+            )
+    print(
+        json.dumps({"task": task, "seed": seed, "algorithm": args.algorithm, "options": extra, "rows": rows})
+    )
     return 0
 
 

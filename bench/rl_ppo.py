@@ -8,7 +8,7 @@ like (the first iteration's games are identical).
 Per iteration it prints the mean return of the iteration's games (played at T=1 by the policy before
 the update), the fitted reward scale, the value loss and approximate KL of the last update, the
 updates taken (of ppo_epochs passes) and the seconds. After the last iteration it plays --episodes
-greedy games and prints their normalised score and mean length.
+greedy games and prints their normalised score and mean length; the last line is all of it as JSON.
 """
 
 from __future__ import annotations
@@ -77,9 +77,11 @@ def main(argv: list[str] | None = None) -> int:
         variants = [parse_variant(v) for v in (args.variant or [""])]
     except (OSError, ValueError, KeyError) as exc:
         parser.error(str(exc))
+    results = []
     with tempfile.TemporaryDirectory() as tmp:
         for k, options in enumerate(variants):
             result = run_variant(checkpoint, task, options, args, Path(tmp) / str(k))
+            results.append({"options": options, **result})
             label = ",".join(f"{n}={v:g}" for n, v in options.items()) or "defaults"
             print(f"== {task} PPO [{label}]: {result['seconds']:.0f} s")
             for e in result["log"]:
@@ -92,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"  greedy after training: score {result['score']:.1f} over {args.episodes} games, "
                 f"mean length {result['length']:.1f} actions"
             )
+    print(json.dumps({"checkpoint": str(checkpoint), "task": task, "variants": results}))
     return 0
 
 

@@ -1,5 +1,7 @@
 """bench/rl_finetune_steps.py: fine-tunes a value method from an rl.table seed directory's BC, per step count."""
 
+import json
+
 import pytest
 
 from ml.rl.envs.datasets import generate
@@ -23,6 +25,8 @@ def test_each_step_count_is_trained_from_the_seed_dirs_bc_and_scored(bench, tmp_
     out = capsys.readouterr().out
     assert "maze_fo seed 0, mc_returns {'cql_weight': 0.5}" in out
     assert "  2 steps:" in out and "  4 steps:" in out and out.count("validation by beta 1:") == 2
+    last = json.loads(out.strip().splitlines()[-1])
+    assert [r["steps"] for r in last["rows"]] == [2, 4] and last["options"] == {"cql_weight": 0.5}
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,7 @@
 """bench/rl_ppo.py: its variants parse, and a run prints one line per PPO iteration and a greedy score."""
 
+import json
+
 import pytest
 
 from ml.rl.envs.datasets import generate
@@ -33,6 +35,9 @@ def test_a_run_reports_each_iteration_of_each_variant(bench, tmp_path, capsys):
     assert "PPO [reward_scale=1,target_kl=0]" in out and "PPO [defaults]" in out
     assert out.count("iteration 2:") == 2 and out.count("greedy after training: score") == 2
     assert "reward scale 1," in out
+    last = json.loads(out.strip().splitlines()[-1])
+    assert [v["options"] for v in last["variants"]] == [{"reward_scale": 1.0, "target_kl": 0.0}, {}]
+    assert all(len(v["log"]) == 2 for v in last["variants"])
 
 
 def test_a_path_that_is_not_a_checkpoint_is_a_usage_error(bench, tmp_path):
