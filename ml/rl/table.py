@@ -189,7 +189,7 @@ def plot_table(table: list[dict[str, Any]], out_stem: Path) -> list[Path]:
     ax.axhline(50, color="grey", linestyle="--", linewidth=0.8)
     ax.set_xticks(range(len(tasks)), tasks)
     ax.set_ylabel("normalised score (50 = dataset average)")
-    ax.set_title("LMRL-Gym grid: bars = Assay (mean over seeds), black ticks = paper")
+    ax.set_title("LMRL-Gym grid: bars = Assay (mean over seeds), black ticks = paper", fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
