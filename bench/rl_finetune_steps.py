@@ -38,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         "--option", action="append", default=[], help="a method option, name=value (e.g. detach_trunk=true)"
     )
     parser.add_argument(
-        "--betas", default="", help="betas to validate (default: rl.table's; 0 is BC decoding)"
+        "--betas",
+        default="",
+        help="betas to validate (default: rl.table's; 0 decodes with the fine-tuned LM alone)",
     )
     args = parser.parse_args(argv)
     base = Path(args.seed_dir)
